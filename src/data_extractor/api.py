@@ -1,0 +1,58 @@
+"""The `Extractor` facade: the one API every face (CLI, TUI, notebook) uses."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from .catalog import Catalog
+from .config import ExtractorConfig, Strategy, load_config
+from .dialects import get_dialect
+
+if TYPE_CHECKING:
+    from .dialects.base import Dialect
+    from .planning import PartitionPlan
+
+
+class Extractor:
+    """Browse, plan and extract the tables of one configured source.
+
+    Example:
+        >>> ex = Extractor("config.yaml")
+        >>> ex.catalog.tables("public", pattern="ord*")
+        >>> ex.plan("public.orders").skew
+    """
+
+    def __init__(self, config: ExtractorConfig | str | dict[str, Any]) -> None:
+        self.config = config if isinstance(config, ExtractorConfig) else load_config(config)
+        self.dialect: Dialect = get_dialect(self.config.source)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return Catalog(self.dialect)
+
+    def plan(
+        self,
+        table: str,
+        strategy: Strategy | None = None,
+        partitions: int | None = None,
+        column: str | None = None,
+    ) -> PartitionPlan:
+        """How `table` will be split into parallel reads. Metadata queries only; never starts Spark."""
+        from .planning import Planner
+
+        return Planner(self.config, self.dialect, self.catalog).plan(table, strategy, partitions, column)
+
+    def table_names(self) -> list[str]:
+        """The configured tables, in order."""
+        return [t.name for t in self.config.tables]
+
+    def close(self) -> None:
+        if "catalog" in self.__dict__:
+            self.catalog.close()
+
+    def __enter__(self) -> Extractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,157 @@
+"""The headless face: `data-extractor validate | browse | plan | run | demo | tui`.
+
+Exit codes: 0 success; 1 a source or run failure; 2 bad input (config, names, flags), with one line
+on stderr naming the cause.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .errors import ExtractorError, SourceError, UserError
+
+STRATEGIES = ["auto", "none", "range", "balanced", "hash", "physical"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
+        raise UserError(f"{message} (see data-extractor {self.prog.split()[-1]} --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="data-extractor", description="Extract database tables into Parquet with Apache Spark.")
+    p.add_argument("--version", action="version", version=_version())
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def cmd(name: str, help: str, config: bool = True) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
+        if config:
+            sp.add_argument("-c", "--config", required=True, help="the YAML config file")
+        return sp
+
+    v = cmd("validate", "Check the config, connect, and check every configured table and column.")
+    v.add_argument("--offline", action="store_true", help="check the file only; do not connect")
+    v.add_argument("--json", action="store_true", help="print JSON")
+
+    b = cmd("browse", "List schemas, the tables of a schema, or the columns of a table.")
+    b.add_argument("--schema", help="list this schema's tables")
+    b.add_argument("--pattern", help="only tables whose name matches (glob like 'ord*', or a substring)")
+    b.add_argument("--table", help="show this table's columns")
+    b.add_argument("--json", action="store_true", help="print JSON")
+
+    pl = cmd("plan", "Show how a table will be split into parallel reads (never starts Spark).")
+    pl.add_argument("--table", "-t", required=True, help="table name, as schema.table or table")
+    pl.add_argument("--strategy", choices=STRATEGIES, help="override the configured strategy")
+    pl.add_argument("--partitions", type=int, help="override the partition count")
+    pl.add_argument("--column", help="override the partition column")
+    pl.add_argument("--json", action="store_true", help="print the plan as JSON")
+    return p
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"data-extractor {__version__}"
+
+
+def _extractor(path: str) -> Any:
+    from .api import Extractor
+
+    return Extractor(path)
+
+
+def cmd_validate(args: argparse.Namespace, out: Any) -> int:
+    from .config import load_config
+
+    config = load_config(args.config)
+    report: dict[str, Any] = {"config": args.config, "source": config.source.type, "tables": []}
+    if not args.offline:
+        from .api import Extractor
+
+        with Extractor(config) as ex:
+            report["source"] = ex.dialect.describe()
+            for entry in config.tables:
+                ref = ex.catalog.resolve(entry.name)
+                cols = ex.catalog.select_columns(ref, entry.columns)
+                info = ex.catalog.estimate(ref)
+                report["tables"].append({"name": entry.name, "resolved": str(ref), "columns": len(cols),
+                                         "estimated_rows": info.rows})
+    else:
+        report["tables"] = [{"name": t.name} for t in config.tables]
+    if args.json:
+        out.json(report)
+    else:
+        out.validated(report, offline=args.offline)
+    return 0
+
+
+def cmd_browse(args: argparse.Namespace, out: Any) -> int:
+    with _extractor(args.config) as ex:
+        if args.table:
+            ref = ex.catalog.resolve(args.table if not args.schema or "." in args.table
+                                     else f"{args.schema}.{args.table}")
+            cols = ex.catalog.columns(ref)
+            info = ex.catalog.estimate(ref)
+            out.columns(ref, info, cols, as_json=args.json)
+        elif args.schema or args.pattern:
+            tables = ex.catalog.tables(args.schema, args.pattern)
+            out.tables(args.schema or ex.catalog.default_schema(), tables, as_json=args.json)
+        else:
+            out.schemas(ex.dialect.describe(), ex.catalog.schemas(), ex.catalog.default_schema(),
+                        as_json=args.json)
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace, out: Any) -> int:
+    if args.partitions is not None and not 1 <= args.partitions <= 10_000:
+        raise UserError(f"--partitions must be between 1 and 10000, not {args.partitions}")
+    with _extractor(args.config) as ex:
+        plan = ex.plan(args.table, args.strategy, args.partitions, args.column)
+    if args.json:
+        out.json(plan.to_dict())
+    else:
+        out.plan(plan)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
+    "validate": cmd_validate,
+    "browse": cmd_browse,
+    "plan": cmd_plan,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .render import Output
+
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args, Output())
+    except UserError as exc:
+        _fail(str(exc))
+        return 2
+    except SourceError as exc:
+        _fail(str(exc))
+        return 1
+    except ExtractorError as exc:
+        _fail(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return 130
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,282 @@
+"""Configuration: pydantic models for the YAML file, `${VAR}` interpolation, env overrides.
+
+The YAML shape is the user-facing contract (see README "Config reference"). Any key can be
+overridden by an environment variable named ``DATA_EXTRACTOR__SECTION__KEY``
+(e.g. ``DATA_EXTRACTOR__SOURCE__HOST``); the environment wins over the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from .errors import ConfigError
+
+ENV_PREFIX = "DATA_EXTRACTOR__"
+Strategy = Literal["auto", "none", "range", "balanced", "hash", "physical"]
+MAX_PARTITIONS = 10_000
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class SourceConfig(_Strict):
+    """Where the data comes from. Which keys matter depends on `type`."""
+
+    type: str
+    host: str | None = None
+    port: int | None = Field(None, ge=1, le=65535)
+    database: str | None = None
+    user: str | None = None
+    password: SecretStr | None = None
+    path: str | None = None  # sqlite
+    service_name: str | None = None  # oracle
+    sid: str | None = None  # oracle
+    dsn: str | None = None  # oracle: an Easy Connect string or TNS alias
+    number_type: str = "decimal(38,10)"  # oracle: Spark type for NUMBER without precision
+    options: dict[str, str | int | float | bool] = Field(default_factory=dict)  # extra driver arguments
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        from .dialects import available_dialects, canonical_name
+
+        name = canonical_name(value)
+        if name not in available_dialects():
+            known = ", ".join(sorted(available_dialects()))
+            raise ValueError(f"unknown source type {value!r}; use one of: {known}")
+        return name
+
+    @field_validator("number_type")
+    @classmethod
+    def _decimal_type(cls, value: str) -> str:
+        m = re.fullmatch(r"\s*decimal\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)\s*", value, re.I)
+        if not m or not (1 <= int(m[1]) <= 38 and 0 <= int(m[2]) <= int(m[1])):
+            raise ValueError("must be decimal(p,s) with 1 <= p <= 38 and 0 <= s <= p, e.g. decimal(38,10)")
+        return f"decimal({int(m[1])},{int(m[2])})"
+
+    @model_validator(mode="after")
+    def _required_per_type(self) -> SourceConfig:
+        from .dialects import dialect_class
+
+        missing = [key for key in dialect_class(self.type).required_keys(self) if getattr(self, key) in (None, "")]
+        if missing:
+            raise ValueError(f"a {self.type} source needs {', '.join('source.' + k for k in missing)}")
+        return self
+
+
+class SparkConfig(_Strict):
+    mode: Literal["auto", "local", "cluster", "databricks"] = "auto"
+    master: str = "local[*]"
+    reader: Literal["auto", "python", "jdbc"] = "auto"
+    conf: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    jdbc_jars: list[str] = Field(default_factory=list)
+
+
+class OutputConfig(_Strict):
+    path: str = "./extracts"
+    compression: Literal["snappy", "zstd", "lz4", "gzip", "none"] = "snappy"
+    max_rows_per_file: int | None = Field(None, ge=1000)
+
+
+class PartitioningConfig(_Strict):
+    """How a table is split into parallel reads. Table-level keys override `defaults.partitioning`."""
+
+    strategy: Strategy = "auto"
+    column: str | None = None
+    partitions: int | None = Field(None, ge=1, le=MAX_PARTITIONS)
+    target_rows: int = Field(1_000_000, ge=1)
+    max_partitions: int = Field(64, ge=1, le=MAX_PARTITIONS)
+
+    def over(self, base: PartitioningConfig) -> PartitioningConfig:
+        """This config's explicitly set keys layered over `base`."""
+        return base.model_copy(update={k: getattr(self, k) for k in self.model_fields_set})
+
+
+class DefaultsConfig(_Strict):
+    parallel_tables: int = Field(2, ge=1, le=64)
+    fetch_size: int = Field(10_000, ge=1, le=1_000_000)
+    partitioning: PartitioningConfig = Field(default_factory=PartitioningConfig)
+
+
+class TableConfig(_Strict):
+    """One table to extract. `where` is raw SQL by design: it is sent to the database as written."""
+
+    name: str = Field(min_length=1)
+    columns: list[str] | None = None
+    where: str | None = None
+    partitioning: PartitioningConfig | None = None
+    fetch_size: int | None = Field(None, ge=1, le=1_000_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+    @field_validator("columns")
+    @classmethod
+    def _non_empty(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("must list at least one column, or be left out to take them all")
+        return value
+
+
+class ExtractorConfig(BaseSettings):
+    """The whole configuration, as loaded from YAML and the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    source: SourceConfig
+    spark: SparkConfig = Field(default_factory=SparkConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    defaults: DefaultsConfig = Field(default_factory=DefaultsConfig)
+    tables: list[TableConfig] = Field(default_factory=list)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings, init_settings)  # the environment overrides the file
+
+    def partitioning_for(self, table: TableConfig) -> PartitioningConfig:
+        base = self.defaults.partitioning
+        return table.partitioning.over(base) if table.partitioning else base
+
+    def table(self, name: str) -> TableConfig:
+        """The configured entry for `name`, or a bare entry for a table not in the file."""
+        for entry in self.tables:
+            if entry.name == name or entry.name.lower() == name.lower():
+                return entry
+        return TableConfig(name=name)
+
+
+# ---------------------------------------------------------------- loading
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
+
+
+def _interpolate(value: Any, path: tuple[Any, ...], env: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _interpolate(v, (*path, k), env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, (*path, i), env) for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def replace(m: re.Match[str]) -> str:
+        name, default = m[1], m[2]
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        raise ConfigError(
+            f"config error at {_dotted(path)}: environment variable {name} is not set "
+            f"(export it, or write ${{{name}:-default}} in the file)"
+        )
+
+    return _VAR.sub(replace, value)
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _line_of(text: str | None, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the YAML node at `loc`, if the text has it."""
+    if not text:
+        return None
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = [(k, v) for k, v in node.value if str(k.value) == str(part)]
+            if not match:
+                break
+            line, node = match[0][0].start_mark.line + 1, match[0][1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _describe(err: ValidationError, text: str | None, origin: str) -> str:
+    first = err.errors()[0]
+    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key (check its spelling and indentation; see the README's config reference)"
+    elif first["type"] == "missing":
+        msg = "required key is missing"
+    msg = msg.removeprefix("Value error, ")
+    line = _line_of(text, loc)
+    where = f"{origin}, line {line}" if line else origin
+    more = len(err.errors()) - 1
+    tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"config error at {_dotted(loc)} ({where}): {msg}{tail}"
+
+
+def _env_overrides_present(env: dict[str, str]) -> bool:
+    return any(k.upper().startswith(ENV_PREFIX) for k in env)
+
+
+def load_config(source: str | os.PathLike[str] | dict[str, Any]) -> ExtractorConfig:
+    """Load and validate a configuration from a YAML file path or a dict.
+
+    Raises:
+        ConfigError: one sentence naming the key (and the line) and what is wrong.
+    """
+    text: str | None = None
+    origin = "config"
+    if isinstance(source, dict):
+        raw: Any = source
+    else:
+        path = Path(source)
+        origin = str(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist; check the path given to -c") from None
+        except OSError as exc:
+            raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or "not valid YAML"
+            raise ConfigError(f"{path} is not valid YAML{at}: {problem}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin} must be a mapping with a 'source' section at the top level")
+    env = dict(os.environ)
+    raw = _interpolate(raw, (), env)
+    try:
+        return ExtractorConfig(**raw)
+    except ValidationError as exc:
+        message = _describe(exc, text, origin)
+        if _env_overrides_present(env):
+            message += f" (note: {ENV_PREFIX}* environment variables override the file)"
+        raise ConfigError(message) from None

@@ -1,0 +1,55 @@
+"""Dialect registry: bundled and third-party dialects, found through entry points.
+
+A dialect is registered under the ``data_extractor.dialects`` entry point group::
+
+    [project.entry-points."data_extractor.dialects"]
+    mydb = "my_package.dialect:MyDialect"
+
+The bundled dialects are registered exactly that way in this project's pyproject.toml; the table
+below is only a fallback for running from a source tree that was never installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import SourceConfig
+    from .base import Dialect
+
+GROUP = "data_extractor.dialects"
+_BUILTIN = {
+    "sqlite": "data_extractor.dialects.sqlite:SQLiteDialect",
+    "postgres": "data_extractor.dialects.postgres:PostgresDialect",
+    "oracle": "data_extractor.dialects.oracle:OracleDialect",
+}
+_ALIASES = {"postgresql": "postgres", "pg": "postgres", "sqlite3": "sqlite"}
+
+
+@cache
+def available_dialects() -> dict[str, str]:
+    """Dialect name -> "module:Class" for every registered dialect."""
+    found = dict(_BUILTIN)
+    for ep in entry_points(group=GROUP):
+        found[ep.name.lower()] = ep.value
+    return found
+
+
+def canonical_name(name: str) -> str:
+    name = name.strip().lower()
+    return _ALIASES.get(name, name)
+
+
+@cache
+def dialect_class(name: str) -> type[Dialect]:
+    target = available_dialects()[canonical_name(name)]
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def get_dialect(source: SourceConfig) -> Dialect:
+    """The dialect instance for a validated source config."""
+    return dialect_class(source.type)(source)

@@ -1,0 +1,306 @@
+"""The dialect contract: everything the engine needs to know about one database.
+
+A dialect owns all SQL text for its database: identifier quoting, literals, catalog queries,
+statistics, partition predicates and the SELECT each partition runs. The engine's shared code
+(catalog, planning, readers) calls only these methods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ..config import SourceConfig
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """A table as the catalog spells it (exact case)."""
+
+    schema: str | None
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    schema: str | None
+    name: str
+    rows: int | None = None  # estimated, from statistics
+    bytes: int | None = None  # estimated size on disk
+    kind: str = "table"
+
+    @property
+    def ref(self) -> TableRef:
+        return TableRef(self.schema, self.name)
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """One column: the database's own type, and the Spark type it lands as."""
+
+    name: str
+    source_type: str
+    spark_type: str  # Spark DDL: bigint, decimal(12,2), string, timestamp, timestamp_ntz, ...
+    nullable: bool = True
+    primary_key: int | None = None  # 1-based position in the primary key
+    indexed: bool = False  # leads some index
+    note: str | None = None  # how the value is converted, when it is not taken as-is
+
+    @property
+    def orderable(self) -> bool:
+        """Can hold range and balanced splits (numbers, dates, timestamps, strings)."""
+        t = self.spark_type
+        return t in _ORDERABLE or t.startswith("decimal")
+
+    @property
+    def numeric_or_temporal(self) -> bool:
+        return self.orderable and self.spark_type not in ("string",)
+
+
+_ORDERABLE = {"tinyint", "smallint", "int", "bigint", "float", "double", "date", "timestamp", "timestamp_ntz",
+              "string"}
+
+
+@dataclass
+class Distribution:
+    """An empirical CDF of a column's non-NULL values: sorted (value, fraction of rows <= value)."""
+
+    points: list[tuple[Any, float]]
+    null_fraction: float = 0.0
+    source: str = "sample"  # statistics | sample | exact
+    note: str | None = None
+
+
+Literal = int | float | decimal.Decimal | str | dt.date | dt.datetime | None
+
+
+class Dialect(ABC):
+    """Base class of every dialect. Subclasses are registered by entry point (see `dialects/__init__`)."""
+
+    name: ClassVar[str]
+    default_port: ClassVar[int | None] = None
+    jdbc_driver: ClassVar[str | None] = None
+    has_python_driver: ClassVar[bool] = True
+    supports_physical: ClassVar[bool] = False
+    sample_buckets: ClassVar[int] = 100
+
+    def __init__(self, source: SourceConfig) -> None:
+        self.source = source
+
+    # ------------------------------------------------------------- connection
+    @classmethod
+    def required_keys(cls, source: SourceConfig) -> list[str]:
+        """Config keys under `source` this dialect cannot do without."""
+        return []
+
+    @abstractmethod
+    def connect(self) -> Any:
+        """A DB-API connection; failures raise SourceError with one clear sentence, no secrets."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where the source is, for humans and logs, without the password."""
+
+    def connect_reader(self) -> Any:
+        """The connection a partition reads through (`read_arrow`); by default the DB-API one."""
+        return self.connect()
+
+    def jdbc_url(self) -> str | None:
+        return None
+
+    def jdbc_properties(self) -> dict[str, str]:
+        props: dict[str, str] = {}
+        if self.source.user:
+            props["user"] = self.source.user
+        if self.source.password:
+            props["password"] = self.source.password.get_secret_value()
+        if self.jdbc_driver:
+            props["driver"] = self.jdbc_driver
+        return props
+
+    # ---------------------------------------------------------- identifiers
+    def quote(self, ident: str) -> str:
+        return '"' + ident.replace('"', '""') + '"'
+
+    def table_sql(self, table: TableRef) -> str:
+        if table.schema:
+            return f"{self.quote(table.schema)}.{self.quote(table.name)}"
+        return self.quote(table.name)
+
+    def literal(self, value: Literal) -> str:
+        """A SQL literal for a partition bound (values come from the database, never from the user)."""
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        if isinstance(value, int | decimal.Decimal):
+            return str(value)
+        if isinstance(value, float):
+            return repr(value)
+        if isinstance(value, dt.datetime):
+            return self.timestamp_literal(value)
+        if isinstance(value, dt.date):
+            return self.date_literal(value)
+        return "'" + str(value).replace("'", "''") + "'"
+
+    def date_literal(self, value: dt.date) -> str:
+        return f"DATE '{value.isoformat()}'"
+
+    def timestamp_literal(self, value: dt.datetime) -> str:
+        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+
+    # --------------------------------------------------------------- catalog
+    @abstractmethod
+    def schemas(self, conn: Any) -> list[str]: ...
+
+    @abstractmethod
+    def tables(self, conn: Any, schema: str | None) -> list[TableInfo]: ...
+
+    @abstractmethod
+    def columns(self, conn: Any, table: TableRef) -> list[ColumnInfo]: ...
+
+    def default_schema(self, conn: Any) -> str | None:
+        """The schema an unqualified table name resolves to."""
+        return None
+
+    # ------------------------------------------------------------ statistics
+    def _filtered(self, table: TableRef, where: str | None, extra: str | None = None) -> str:
+        conds = [f"({c})" for c in (where, extra) if c]
+        return self.table_sql(table) + (" WHERE " + " AND ".join(conds) if conds else "")
+
+    def count_sql(self, table: TableRef, where: str | None = None, predicate: str | None = None) -> str:
+        return f"SELECT COUNT(*) FROM {self._filtered(table, where, predicate)}"
+
+    def bounds_sql(self, table: TableRef, column: str, where: str | None = None) -> str:
+        q = self.quote(column)
+        return f"SELECT MIN({q}), MAX({q}), COUNT(*), COUNT({q}) FROM {self._filtered(table, where)}"
+
+    def sample_sql(self, table: TableRef, column: str, buckets: int, where: str | None, fraction: float) -> str:
+        """Bucket boundaries of a column by NTILE over a (sampled) scan: rows of (bucket, min, max, n)."""
+        q = self.quote(column)
+        source = self.sampled_table_sql(table, fraction)
+        conds = " AND ".join(f"({c})" for c in (f"{q} IS NOT NULL", where) if c)
+        return (
+            f"SELECT b, MIN(v), MAX(v), COUNT(*) FROM (SELECT {q} AS v, NTILE({int(buckets)}) OVER (ORDER BY {q}) AS b"
+            f" FROM {source} WHERE {conds}) s GROUP BY b ORDER BY b"
+        )
+
+    def sampled_table_sql(self, table: TableRef, fraction: float) -> str:
+        """The table, sampled to about `fraction` of its rows (1.0 = every row)."""
+        return self.table_sql(table)
+
+    def fetch_one(self, conn: Any, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> tuple:
+        cur = conn.cursor()
+        try:
+            cur.execute(sql, params) if params is not None else cur.execute(sql)
+            return tuple(cur.fetchone())
+        finally:
+            cur.close()
+
+    def fetch_all(self, conn: Any, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
+        cur = conn.cursor()
+        try:
+            cur.execute(sql, params) if params is not None else cur.execute(sql)
+            return [tuple(r) for r in cur.fetchall()]
+        finally:
+            cur.close()
+
+    def statistics_distribution(self, conn: Any, table: TableRef, column: ColumnInfo) -> Distribution | None:
+        """A distribution from the optimizer's statistics, or None when there are none."""
+        return None
+
+    def sample_distribution(
+        self, conn: Any, table: TableRef, column: ColumnInfo, where: str | None, est_rows: int | None
+    ) -> Distribution:
+        """A distribution from an NTILE over a sample of the table (exact for small tables)."""
+        fraction = 1.0
+        if est_rows and est_rows > 2_000_000:
+            fraction = max(2_000_000 / est_rows, 0.0001)
+        rows = self.fetch_all(conn, self.sample_sql(table, column.name, self.sample_buckets, where, fraction))
+        total = sum(r[3] for r in rows) or 1
+        points: list[tuple[Any, float]] = []
+        seen = 0
+        for _b, lo, hi, n in rows:
+            if not points:
+                points.append((lo, 0.0))
+            seen += n
+            points.append((hi, seen / total))
+        lo_hi = self.fetch_one(conn, self.bounds_sql(table, column.name, where))
+        nulls = (lo_hi[2] - lo_hi[3]) / lo_hi[2] if lo_hi[2] else 0.0
+        return Distribution(points, nulls, "exact" if fraction >= 1.0 else "sample")
+
+    # ------------------------------------------------------------ partitions
+    def range_predicates(self, column: str, cuts: Sequence[Literal]) -> list[str]:
+        """Half-open ranges over sorted cut points; NULLs go to the first range. Covers every row once."""
+        q = self.quote(column)
+        if not cuts:
+            return [None]  # type: ignore[list-item]
+        lits = [self.literal(c) for c in cuts]
+        preds = [f"{q} < {lits[0]} OR {q} IS NULL"]
+        preds += [f"{q} >= {a} AND {q} < {b}" for a, b in zip(lits, lits[1:], strict=False)]
+        preds.append(f"{q} >= {lits[-1]}")
+        return preds
+
+    @abstractmethod
+    def hash_predicates(self, column: ColumnInfo, n: int) -> list[str]:
+        """`n` predicates by a hash of the column; NULLs in the first. Covers every row once."""
+
+    def physical_predicates(self, conn: Any, table: TableRef, n: int) -> list[str] | None:
+        """`n` (or so) predicates over physical row addresses (ROWID, ctid), or None if unsupported."""
+        return None
+
+    # --------------------------------------------------------------- reading
+    def select_expression(self, column: ColumnInfo) -> str:
+        """How a column is selected so that it arrives exactly as its Spark type says."""
+        return self.quote(column.name)
+
+    def select_sql(
+        self, table: TableRef, columns: Sequence[ColumnInfo], predicate: str | None, where: str | None
+    ) -> str:
+        cols = ", ".join(self.select_expression(c) for c in columns)
+        return f"SELECT {cols} FROM {self._filtered(table, where, predicate)}"
+
+    def read_arrow(
+        self, conn: Any, sql: str, schema: pa.Schema, fetch_size: int
+    ) -> Iterator[pa.RecordBatch]:
+        """Run `sql` and yield Arrow record batches matching `schema` exactly."""
+        from ..typemap import rows_to_batches
+
+        cur = conn.cursor()
+        try:
+            cur.arraysize = fetch_size
+            cur.execute(sql)
+            while True:
+                rows = cur.fetchmany(fetch_size)
+                if not rows:
+                    break
+                yield from rows_to_batches(rows, schema)
+        finally:
+            cur.close()
+
+
+@dataclass
+class ConnectionHint:
+    """Turns a driver's failure message into one sentence with a fix (see `explain_connect_error`)."""
+
+    needle: str
+    sentence: str
+
+
+def explain_connect_error(target: str, exc: BaseException, hints: Sequence[ConnectionHint]) -> str:
+    text = str(exc)
+    for hint in hints:
+        if hint.needle.lower() in text.lower():
+            return f"cannot connect to {target}: {hint.sentence}"
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return f"cannot connect to {target}: {first}"

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from pgserver import PgServer  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PgServer]:
+    server = PgServer().start()
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def pg_conn(pg: PgServer):
+    with pg.admin() as conn:
+        yield conn
