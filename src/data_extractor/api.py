@@ -10,7 +10,11 @@ from .config import ExtractorConfig, Strategy, load_config
 from .dialects import get_dialect
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from .dialects.base import Dialect
+    from .events import Event
+    from .runner import RunHandle, RunResult
     from .planning import PartitionPlan
 
 
@@ -42,6 +46,28 @@ class Extractor:
         from .planning import Planner
 
         return Planner(self.config, self.dialect, self.catalog).plan(table, strategy, partitions, column)
+
+    def start(self, tables: Sequence[str] | None = None, on_event: Callable[[Event], None] | None = None
+              ) -> RunHandle:
+        """Start extracting `tables` (default: every configured table) in the background.
+
+        Returns at once; `on_event` receives every event (from background threads).
+        """
+        from .runner import Run
+
+        names = list(tables) if tables else self.table_names()
+        if not names:
+            from .errors import UserError
+
+            raise UserError("no tables to extract: list them under `tables:` in the config, or pass --table")
+        return Run(self, names, on_event).start()
+
+    def run(self, tables: Sequence[str] | None = None, on_event: Callable[[Event], None] | None = None
+            ) -> RunResult:
+        """Extract and wait for the result."""
+        result = self.start(tables, on_event).wait()
+        assert result is not None
+        return result
 
     def table_names(self) -> list[str]:
         """The configured tables, in order."""

@@ -84,6 +84,7 @@ class OutputConfig(_Strict):
     path: str = "./extracts"
     compression: Literal["snappy", "zstd", "lz4", "gzip", "none"] = "snappy"
     max_rows_per_file: int | None = Field(None, ge=1000)
+    writer: Literal["arrow", "spark"] = "arrow"  # arrow: tasks write Parquet with pyarrow; spark: Spark's writer
 
 
 class PartitioningConfig(_Strict):
@@ -179,9 +180,9 @@ def _interpolate(value: Any, path: tuple[Any, ...], env: dict[str, str]) -> Any:
 
     def replace(m: re.Match[str]) -> str:
         name, default = m[1], m[2]
-        if name in env:
+        if env.get(name) or (name in env and default is None):
             return env[name]
-        if default is not None:
+        if default is not None:  # unset or empty, as in the shell
             return default
         raise ConfigError(
             f"config error at {_dotted(path)}: environment variable {name} is not set "
@@ -266,7 +267,11 @@ def load_config(source: str | os.PathLike[str] | dict[str, Any]) -> ExtractorCon
             mark = getattr(exc, "problem_mark", None)
             at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
             problem = getattr(exc, "problem", None) or "not valid YAML"
-            raise ConfigError(f"{path} is not valid YAML{at}: {problem}") from None
+            failure = f"{path} is not valid YAML{at}: {problem}"
+        else:
+            failure = None
+        if failure:  # raised outside `except`: the parser's error quotes the file's text, secrets included
+            raise ConfigError(failure)
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -279,4 +284,5 @@ def load_config(source: str | os.PathLike[str] | dict[str, Any]) -> ExtractorCon
         message = _describe(exc, text, origin)
         if _env_overrides_present(env):
             message += f" (note: {ENV_PREFIX}* environment variables override the file)"
-        raise ConfigError(message) from None
+    # Raised outside `except`, so no chained ValidationError carries the input (and its password).
+    raise ConfigError(message)

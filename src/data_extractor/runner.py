@@ -1,0 +1,215 @@
+"""Runs a set of tables: plans each, executes it on Spark, verifies, publishes, and reports events.
+
+`Extractor.start()` returns a `RunHandle` at once; the run happens in background threads, with
+`defaults.parallel_tables` tables at a time, each in its own Spark session and job group.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from . import events as ev
+from .errors import ExtractorError, UserError
+from .logs import attach, detach, run_id_var, table_var
+from .tableio import TableJob, one_line
+
+if TYPE_CHECKING:
+    from .api import Extractor
+
+log = logging.getLogger("data_extractor.run")
+EventSink = Callable[[ev.Event], None]
+
+
+@dataclass
+class TableResult:
+    table: str
+    status: str  # succeeded | failed | cancelled
+    rows: int = 0
+    files: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    path: str | None = None
+    error: str | None = None
+    strategy: str | None = None
+    partitions: int | None = None
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    tables: list[TableResult] = field(default_factory=list)
+    seconds: float = 0.0
+    spark_seconds: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.tables) and all(t.status == "succeeded" for t in self.tables)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "ok": self.ok, "seconds": round(self.seconds, 3),
+                "spark_start_seconds": self.spark_seconds, "tables": [asdict(t) for t in self.tables]}
+
+
+class RunHandle:
+    """A run in progress. `wait()` blocks until it ends; `cancel()` stops one table or all."""
+
+    def __init__(self, run: Run) -> None:
+        self._run = run
+        self.run_id = run.run_id
+
+    def wait(self, timeout: float | None = None) -> RunResult | None:
+        self._run.done.wait(timeout)
+        return self._run.result
+
+    @property
+    def result(self) -> RunResult | None:
+        return self._run.result if self._run.done.is_set() else None
+
+    def done(self) -> bool:
+        return self._run.done.is_set()
+
+    def cancel(self, table: str | None = None) -> None:
+        self._run.cancel(table)
+
+
+class Run:
+    def __init__(self, extractor: Extractor, tables: Sequence[str], on_event: EventSink | None) -> None:
+        self.extractor = extractor
+        self.tables = list(tables)
+        self.run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        self._sink = on_event or (lambda e: None)
+        self._lock = threading.Lock()
+        self.done = threading.Event()
+        self.result: RunResult | None = None
+        self.cancelled: set[str] = set()
+        self.cancel_all = False
+        self.jobs: dict[str, TableJob] = {}
+
+    # -------------------------------------------------------------- events
+    def emit(self, event: ev.Event) -> None:
+        try:
+            self._sink(event)
+        except Exception:  # noqa: BLE001 - a face's bug must not break the run
+            log.debug("event callback failed", exc_info=True)
+
+    def cancel(self, table: str | None) -> None:
+        from .spark import session
+
+        with self._lock:
+            if table is None:
+                self.cancel_all = True
+                targets = list(self.jobs)
+            else:
+                self.cancelled.add(table)
+                targets = [table] if table in self.jobs else []
+        for name in targets:
+            session.cancel_group(self.jobs[name].group)
+
+    def is_cancelled(self, table: str) -> bool:
+        return self.cancel_all or table in self.cancelled
+
+    # ------------------------------------------------------------------ run
+    def start(self) -> RunHandle:
+        ctx = contextvars.copy_context()
+        threading.Thread(target=ctx.run, args=(self._main,), name=f"dx-run-{self.run_id}", daemon=True).start()
+        return RunHandle(self)
+
+    def _main(self) -> None:
+        from .spark import session as spark
+
+        cfg = self.extractor.config
+        run_id_var.set(self.run_id)
+        secrets = [cfg.source.password.get_secret_value()] if cfg.source.password else []
+        handler = attach(self.run_id, self.emit, secrets)
+        t0 = time.monotonic()
+        result = RunResult(self.run_id)
+        try:
+            self.emit(ev.RunStarted(self.run_id, tuple(self.tables), cfg.output.path))
+            log.info("run %s: %d table(s) -> %s", self.run_id, len(self.tables), cfg.output.path)
+            from .writer import mark_run
+
+            mark_run(cfg.output.path, self.run_id)
+            try:
+                spark.get_session(cfg.spark)
+            except Exception as exc:  # noqa: BLE001 - reported as every table's failure
+                reason = f"Spark did not start: {one_line(exc)}"
+                log.error(reason)
+                result.tables = [self._fail(t, reason, 0.0) for t in self.tables]
+                return
+            result.spark_seconds = spark.startup_seconds()
+            self.emit(ev.SparkReady(self.run_id, result.spark_seconds or 0.0, cfg.spark.master))
+            stop = threading.Event()
+            monitor = threading.Thread(target=self._monitor, args=(stop,), daemon=True, name="dx-progress")
+            monitor.start()
+            workers = max(1, min(cfg.defaults.parallel_tables, len(self.tables)))
+            with ThreadPoolExecutor(workers, thread_name_prefix="dx-table") as pool:
+                futures = [pool.submit(contextvars.copy_context().run, self._table, t) for t in self.tables]
+                result.tables = [f.result() for f in futures]
+            stop.set()
+            monitor.join(2)
+        except UserError as exc:
+            log.error("%s", exc)
+            result.tables = [self._fail(t, str(exc), 0.0) for t in self.tables]
+        finally:
+            from .writer import finish_run
+
+            result.seconds = time.monotonic() - t0
+            finish_run(cfg.output.path, self.run_id)
+            ok = [t.table for t in result.tables if t.status == "succeeded"]
+            bad = [t.table for t in result.tables if t.status == "failed"]
+            cancelled = [t.table for t in result.tables if t.status == "cancelled"]
+            log.info("run %s finished in %.1f s: %d succeeded, %d failed, %d cancelled",
+                     self.run_id, result.seconds, len(ok), len(bad), len(cancelled))
+            self.emit(ev.RunFinished(self.run_id, tuple(ok), tuple(bad), tuple(cancelled), result.seconds))
+            detach(handler)
+            self.result = result
+            self.done.set()
+
+    def _fail(self, table: str, reason: str, seconds: float) -> TableResult:
+        self.emit(ev.TableFailed(self.run_id, table, reason, seconds))
+        return TableResult(table, "failed", seconds=seconds, error=reason)
+
+    def _table(self, table: str) -> TableResult:
+        table_var.set(table)
+        t0 = time.monotonic()
+        if self.is_cancelled(table):
+            log.info("cancelled before it started")
+            return TableResult(table, "cancelled")
+        job = TableJob(self, table)
+        with self._lock:
+            self.jobs[table] = job
+        try:
+            return job.run()
+        except Exception as exc:  # noqa: BLE001 - one table's failure never stops the others
+            job.discard()
+            if self.is_cancelled(table):
+                log.warning("cancelled; nothing was published")
+                self.emit(ev.TableFailed(self.run_id, table, "cancelled", time.monotonic() - t0))
+                return TableResult(table, "cancelled", seconds=time.monotonic() - t0)
+            reason = one_line(exc)
+            log.error("failed: %s", reason, exc_info=not isinstance(exc, ExtractorError))
+            return self._fail(table, reason, time.monotonic() - t0)
+        finally:
+            with self._lock:
+                self.jobs.pop(table, None)
+
+    def _monitor(self, stop: threading.Event) -> None:
+        from .spark import session
+
+        while not stop.wait(0.5):
+            with self._lock:
+                jobs = [j for j in self.jobs.values() if j.started is not None]
+            for job in jobs:
+                try:
+                    done, total = session.group_progress(job.group)
+                except Exception:  # noqa: BLE001 - progress is best effort
+                    continue
+                self.emit(job.progress_event(done, total))

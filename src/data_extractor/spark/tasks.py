@@ -1,0 +1,65 @@
+"""What one Spark task does: read one partition of a plan as Arrow batches (runs on executors)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ..dialects.base import ColumnInfo, Dialect, TableRef
+
+
+@dataclass
+class ReadSpec:
+    """Everything a task needs, picklable: the dialect (with its config), the table, the predicates."""
+
+    dialect: Dialect
+    table: TableRef
+    columns: list[ColumnInfo]
+    predicates: list[str | None]
+    where: str | None
+    fetch_size: int
+    retries: int = 2
+    retry_wait: float = 1.0
+
+    def schema(self) -> pa.Schema:
+        from ..typemap import arrow_schema
+
+        return arrow_schema(self.columns)
+
+    def sql(self, index: int) -> str:
+        return self.dialect.select_sql(self.table, self.columns, self.predicates[index], self.where)
+
+
+def read_partition(spec: ReadSpec, index: int) -> Iterator[pa.RecordBatch]:
+    """Yield the partition's rows as batches of `spec.schema()`.
+
+    A connection failure before the first batch is retried (`spec.retries`, with backoff); a failure
+    after data has flowed is not, because the partition is then re-run whole by the caller.
+    """
+    schema = spec.schema()
+    attempt = 0
+    while True:
+        try:
+            conn = spec.dialect.connect_reader()
+            break
+        except Exception:
+            attempt += 1
+            if attempt > spec.retries:
+                raise
+            time.sleep(spec.retry_wait * 2 ** (attempt - 1))
+    try:
+        yield from spec.dialect.read_arrow(conn, spec.sql(index), schema, spec.fetch_size)
+    finally:
+        _close(conn)
+
+
+def _close(conn: Any) -> None:
+    try:
+        conn.close()
+    except Exception:  # noqa: BLE001 - a broken connection may fail to close; nothing to do
+        pass
