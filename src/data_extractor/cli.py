@@ -7,7 +7,6 @@ on stderr naming the cause.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -49,7 +48,24 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--partitions", type=int, help="override the partition count")
     pl.add_argument("--column", help="override the partition column")
     pl.add_argument("--json", action="store_true", help="print the plan as JSON")
+    r = cmd("run", "Extract the configured tables (or those named) into Parquet.")
+    r.add_argument("--table", "-t", action="append", help="extract only this table (repeatable)")
+    r.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
+    _log_flags(r)
+
+    d = cmd("demo", "Build a sample SQLite database and extract it: the quickest way to see it work.", config=False)
+    d.add_argument("--output", default="./demo_output", help="folder for the database, config and Parquet")
+    d.add_argument("--rows", type=int, default=200_000, help="rows in the largest table (default 200000)")
+    d.add_argument("--master", default="local[*]", help="Spark master (default local[*])")
+    d.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
+    _log_flags(d)
     return p
+
+
+def _log_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--log-format", choices=["plain", "json"], default="plain", help="log lines as text or JSON")
+    p.add_argument("--log-level", choices=["debug", "info", "warning", "error"],
+                   help="print log lines of this level and above on stderr (default: progress only)")
 
 
 def _version() -> str:
@@ -118,10 +134,66 @@ def cmd_plan(args: argparse.Namespace, out: Any) -> int:
     return 0
 
 
+def _extract(ex: Any, tables: list[str] | None, args: argparse.Namespace) -> int:
+    from . import logs
+    from .run_view import RunView, print_json
+    from .spark import session
+
+    secrets = [ex.config.source.password.get_secret_value()] if ex.config.source.password else []
+    json_logs = args.log_format == "json"
+    if json_logs or args.log_level:
+        logs.configure(args.log_level or "info", args.log_format, sys.stderr, secrets)
+    view = RunView(quiet_logs=json_logs or bool(args.log_level), live=False if json_logs else None)
+    try:
+        with view:
+            result = ex.start(tables, on_event=view).wait()
+    finally:
+        session.stop()
+    assert result is not None
+    if args.json:
+        print_json(result)
+    else:
+        view.summary(result, ex.config.output.path)
+    return 0 if result.ok else 1
+
+
+def cmd_run(args: argparse.Namespace, out: Any) -> int:
+    with _extractor(args.config) as ex:
+        return _extract(ex, args.table, args)
+
+
+def cmd_demo(args: argparse.Namespace, out: Any) -> int:
+    from pathlib import Path
+
+    from .api import Extractor
+    from .demo import build_database, write_config
+
+    if args.rows < 1:
+        raise UserError(f"--rows must be at least 1, not {args.rows}")
+    folder = Path(args.output)
+    db = folder / "demo.db"
+    counts = build_database(db, args.rows)
+    config = write_config(folder, db, args.master)
+    print(f"Demo database {db} ({', '.join(f'{k} {v:,}' for k, v in counts.items())} rows); config {config}",
+          file=sys.stderr)
+    with Extractor(str(config)) as ex:
+        code = _extract(ex, None, args)
+        root = ex.config.output.path
+    if code == 0 and not args.json:
+        print(f"\nParquet landed under {root}/main/<table>/. Read it back with, e.g.:\n"
+              f"  python -c \"import pyarrow.parquet as pq; print(pq.read_table('{root}/main/orders'))\"\n"
+              f"  pyspark: spark.read.parquet('{root}/main/orders').show()\n"
+              f"Try next: data-extractor browse -c {config} --schema main ; "
+              f"data-extractor plan -c {config} -t orders")
+    return code
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
     "validate": cmd_validate,
     "browse": cmd_browse,
     "plan": cmd_plan,
+    "run": cmd_run,
+    "demo": cmd_demo,
 }
 
 

@@ -14,6 +14,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from .catalog import Catalog
 from .config import ExtractorConfig, PartitioningConfig, Strategy
 from .dialects.base import ColumnInfo, Dialect, Distribution, TableRef
@@ -134,9 +136,14 @@ class Planner:
     ) -> PartitionPlan:
         entry = self.config.table(table)
         part = self.config.partitioning_for(entry)
-        overrides = {k: v for k, v in (("strategy", strategy), ("partitions", partitions), ("column", column)) if v}
+        overrides = {k: v for k, v in (("strategy", strategy), ("partitions", partitions), ("column", column))
+                     if v is not None}
         if overrides:
-            part = PartitioningConfig(**{**part.model_dump(), **overrides})
+            try:
+                part = PartitioningConfig(**{**part.model_dump(), **overrides})
+            except ValidationError as exc:  # an API caller's override, e.g. partitions=0
+                err = exc.errors()[0]
+                raise UserError(f"{err['loc'][0]} {err['input']!r} is not valid: {err['msg']}") from None
         ref = self.catalog.resolve(entry.name)
         self.catalog.select_columns(ref, entry.columns)  # unknown columns fail here, before any read
         all_cols = self.dialect.columns(self.catalog.connection(), ref)
@@ -242,6 +249,7 @@ class Planner:
             raise UserError(f"strategy range needs a number or date column, and {key.name} is {key.source_type}; "
                             "use strategy balanced or hash")
         lo, hi, total, nonnull = self.dialect.fetch_one(conn, self.dialect.bounds_sql(ref, key.name, where))
+        lo, hi = _typed(lo, key), _typed(hi, key)
         if lo is None:
             plan.partitions = [Partition(0, None, int(total))]
             return
@@ -285,6 +293,15 @@ class Planner:
         plan.column = None
         each = (plan.estimated_rows or 0) / len(preds)
         plan.partitions = [Partition(i, p, round(each)) for i, p in enumerate(preds)]
+
+
+def _typed(value: Any, column: ColumnInfo) -> Any:
+    """A bound as its column's type: SQLite returns dates and timestamps as ISO text."""
+    if isinstance(value, str) and column.spark_type == "date":
+        return dt.date.fromisoformat(value[:10])
+    if isinstance(value, str) and column.spark_type in ("timestamp", "timestamp_ntz"):
+        return dt.datetime.fromisoformat(value)
+    return value
 
 
 def _sort_key(value: Any) -> Any:

@@ -205,37 +205,37 @@ def encode_rowid(data_object_id: int, relative_fno: int, block: int, row: int, b
 
 
 def _rowid_chunks(extents: Sequence[tuple[Any, ...]], n: int) -> list[str]:
-    """Groups extents (sorted by segment, file, block) into ~n chunks of about equal blocks.
+    """Cuts extents (sorted by segment, file, block) into ~n chunks of equal block counts.
 
-    A chunk holds one ROWID range per segment it touches, each spanning consecutive extents of that
-    segment only, so ranges never overlap and every extent lies in exactly one of them.
+    A chunk holds one ROWID range per segment it touches, over consecutive blocks of that segment's
+    extents only (a large extent may be split), so every block lies in exactly one range.
     """
     target = max(1, math.ceil(sum(int(e[3]) for e in extents) / max(n, 1)))
     chunks: list[list[str]] = [[]]
-    seg: tuple[Any, ...] | None = None  # (obj, bigfile, fno, first block) of the open range
-    end: tuple[int, int] = (0, 0)  # (fno, last block) of the open range
+    start: tuple[int, bool, int, int] | None = None  # (obj, bigfile, fno, block) opening the range
+    end = (0, 0)  # (fno, last block) of the open range
     size = 0
 
     def close() -> None:
-        nonlocal seg
-        if seg is not None:
-            obj, big, fno, block = seg
-            lo, hi = encode_rowid(obj, fno, block, 0, big), encode_rowid(obj, end[0], end[1], 32767, big)
+        nonlocal start
+        if start is not None:
+            obj, big, fno, block = start
+            lo, hi = encode_rowid(obj, fno, block, 0, big), encode_rowid(obj, *end, 32767, big)
             chunks[-1].append(f"ROWID BETWEEN CHARTOROWID('{lo}') AND CHARTOROWID('{hi}')")
-            seg = None
+            start = None
 
     for obj, fno, block, blocks, bigfile in extents:
-        obj, fno, block, blocks = int(obj), int(fno), int(block), int(blocks)
-        big = str(bigfile).upper() == "YES"
-        if seg is not None and seg[0] != obj:
+        obj, fno, block, left = int(obj), int(fno), int(block), int(blocks)
+        if start is not None and start[0] != obj:
             close()
-        if seg is None:
-            seg = (obj, big, fno, block)
-        end, size = (fno, block + blocks - 1), size + blocks
-        if size >= target:
-            close()
-            chunks.append([])
-            size = 0
+        while left > 0:
+            start = start or (obj, str(bigfile).upper() == "YES", fno, block)
+            take = min(left, target - size)
+            end, size, block, left = (fno, block + take - 1), size + take, block + take, left - take
+            if size >= target:
+                close()
+                chunks.append([])
+                size = 0
     close()
     return [" OR ".join(c) for c in chunks if c]
 
@@ -439,7 +439,8 @@ class OracleDialect(Dialect):
         return [f"ORA_HASH({q}, {n - 1}) = {i}" + (f" OR {q} IS NULL" if i == 0 else "") for i in range(n)]
 
     def physical_predicates(self, conn: Any, table: TableRef, n: int) -> list[str] | None:
-        """ROWID ranges from DBA_EXTENTS, balanced by blocks; ORA_HASH(ROWID) buckets without access.
+        """ROWID ranges from DBA_EXTENTS balanced by blocks, or ORA_HASH(ROWID) buckets when those
+        views cannot be read or the table has no segment (e.g. never loaded, or index-organized).
 
         Ranges cover the extents that exist now: take the snapshot SCN before calling this.
         """
@@ -451,7 +452,7 @@ class OracleDialect(Dialect):
             extents = self.fetch_all(conn, EXTENTS_SQL, binds)
         except oracledb.DatabaseError:  # no access to DBA_EXTENTS / DBA_TABLESPACES
             return fallback
-        return _rowid_chunks(extents, n) or fallback  # no segment yet, or an IOT
+        return _rowid_chunks(extents, n) or fallback
 
     # --------------------------------------------------------------- reading
     def select_expression(self, column: ColumnInfo) -> str:

@@ -72,6 +72,9 @@ def get_session(cfg: SparkConfig) -> SparkSession:
             builder = builder.master(cfg.master)
         elif mode == "cluster":
             builder = builder.master(cfg.master)
+        if mode == "local" and "spark.driver.extraJavaOptions" not in cfg.conf:
+            log4j = os.path.join(os.path.dirname(__file__), "resources", "log4j2.properties")
+            conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j}"
         if cfg.jdbc_jars:
             conf["spark.jars"] = ",".join(cfg.jdbc_jars)
         conf.update({k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in cfg.conf.items()})
