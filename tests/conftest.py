@@ -24,3 +24,14 @@ def pg() -> Iterator[PgServer]:
 def pg_conn(pg: PgServer):
     with pg.admin() as conn:
         yield conn
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for the whole test run (the engine reuses it for every run)."""
+    from data_extractor.config import SparkConfig
+    from data_extractor.spark import session
+
+    s = session.get_session(SparkConfig(master="local[2]"))
+    yield s
+    session.stop()

@@ -106,6 +106,8 @@ class Cdf:
         if j >= len(self.xs):
             return 1.0
         x0, x1, c0, c1 = self.xs[j - 1], self.xs[j], self.cs[j - 1], self.cs[j]
+        if x == x1:  # on a point (a text cut always is): as numbers interpolate, not one bucket short
+            return c1
         if not self.numeric or x1 == x0:
             return c0
         return c0 + (c1 - c0) * (x - x0) / (x1 - x0)
