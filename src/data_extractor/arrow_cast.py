@@ -21,10 +21,10 @@ def cast_array(arr: pa.Array, target: pa.DataType, name: str) -> pa.Array:
                 raise ValueError(f"time zone mismatch ({arr.type} vs {target})")
         return pc.cast(arr, target, safe=True)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
-        raise ValueError(
-            f"column {name!r}: a value cannot be represented exactly as {target} ({exc}); "
-            "widen the column's type in the config (e.g. source.number_type) or cast it in a custom query"
-        ) from None
+        fix = ("widen source.number_type (e.g. decimal(38,18)) or give the column a precision"
+               if pa.types.is_decimal(target) else "cast the column in a custom query or leave it out of columns:")
+        raise ValueError(f"column {name!r}: a value cannot be represented exactly as {target} ({exc}); {fix}"
+                         ) from None
 
 
 def cast_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:

@@ -25,6 +25,10 @@ def one_line(exc: BaseException) -> str:
     ours = re.findall(r"(?:data_extractor\.errors\.)?(?:SourceError|UserError|ValueError): (.+)", text)
     if ours:
         return ours[-1].strip()
+    missing = re.search(r"ClassNotFoundException: ([\w.]+)", text)
+    if missing:
+        return (f"the JDBC driver class {missing[1]} is not on Spark's classpath; "
+                "list its jar under spark.jdbc_jars")
     causes = re.findall(r"^\s*(?:[\w.]+\.)?(\w+(?:Error|Exception)): (.+)$", text, re.M)
     for name, msg in reversed(causes):
         if name not in ("PythonException", "Py4JJavaError", "SparkException", "AnalysisException"):
@@ -78,6 +82,8 @@ class TableJob:
         session = spark.thread_session(cfg.spark)
         spark.set_job_group(session, self.group, f"data-extractor {self.table}")
         self.started = time.monotonic()
+        self.started_at = time.time()
+        self.session_id = f"{id(session):x}"
         run.emit(ev.TableStarted(run.run_id, self.table, len(plan.partitions), plan.estimated_rows))
         reader = self._reader()
         try:
@@ -118,9 +124,12 @@ class TableJob:
             return sum(s["rows"] for s in stats), stats
         if reader == "python":
             from .spark.datasource import read_frame
+
+            frame = read_frame(session, spec)
         else:
-            from .spark.jdbc import read_frame
-        frame = read_frame(session, spec)
+            from .spark import jdbc
+
+            frame = jdbc.read_frame(session, spec, cfg.spark.jdbc_jars)
         writer = frame.write.mode("overwrite").option("compression", cfg.output.compression)
         if cfg.output.max_rows_per_file:
             writer = writer.option("maxRecordsPerFile", cfg.output.max_rows_per_file)
@@ -153,6 +162,12 @@ class TableJob:
             "compression": cfg.output.compression,
             "partition_stats": stats,
             "seconds": round(seconds, 3),
-            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "spark_session": self.session_id,
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(time.time()),
             "version": __version__,
         }
+
+
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z"

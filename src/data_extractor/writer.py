@@ -138,8 +138,9 @@ def recover(root: str) -> None:
             if not os.path.exists(info["final"]) and os.path.exists(info["trash"]):
                 os.rename(info["trash"], info["final"])
             marker.unlink()
-        if time.time() - run.stat().st_mtime > 60 and not _run_alive(run):
-            shutil.rmtree(run, ignore_errors=True)
+        has_pid = (run / "_pid").is_file()
+        if (has_pid and not _run_alive(run)) or (not has_pid and time.time() - run.stat().st_mtime > 60):
+            shutil.rmtree(run, ignore_errors=True)  # left by a run that was killed
 
 
 def _run_alive(run: Path) -> bool:

@@ -234,7 +234,8 @@ class PostgresDialect(Dialect):
     # reading
     def select_expression(self, column: ColumnInfo) -> str:
         q = self.quote(column.name)
-        if column.spark_type == "string" and not any(column.source_type.startswith(t) for t in _TEXTUAL):
+        textual = any(column.source_type.startswith(t) for t in _TEXTUAL) and not column.source_type.endswith("]")
+        if column.spark_type == "string" and not textual:
             return f"{q}::text AS {q}"
         return q
 

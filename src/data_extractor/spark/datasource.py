@@ -66,9 +66,16 @@ class PlanReader(DataSourceReader):
         return [InputPartition(i) for i in range(len(_unpack(self.options).predicates))]
 
     def read(self, partition: InputPartition) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
         from .tasks import read_partition
 
-        yield from read_partition(_unpack(self.options), partition.value)
+        spec = _unpack(self.options)
+        # Spark's Arrow reader takes 32-bit offsets (string, binary), not the large variants.
+        small = {pa.large_string(): pa.string(), pa.large_binary(): pa.binary()}
+        schema = pa.schema([f.with_type(small.get(f.type, f.type)) for f in spec.schema()])
+        for batch in read_partition(spec, partition.value):
+            yield batch.cast(schema)
 
 
 def read_frame(session: SparkSession, spec: ReadSpec) -> DataFrame:

@@ -10,7 +10,12 @@ if TYPE_CHECKING:
     from .tasks import ReadSpec
 
 
-def read_frame(session: SparkSession, spec: ReadSpec) -> DataFrame:
+def _missing_jars(session: SparkSession, jars: list[str]) -> list[str]:
+    loaded = session.sparkContext.getConf().get("spark.jars", "") or ""
+    return [j for j in jars if j not in loaded.split(",")]
+
+
+def read_frame(session: SparkSession, spec: ReadSpec, jars: list[str] | None = None) -> DataFrame:
     from pyspark.sql import functions as F
 
     dialect = spec.dialect
@@ -19,6 +24,8 @@ def read_frame(session: SparkSession, spec: ReadSpec) -> DataFrame:
         from ..errors import UserError
 
         raise UserError(f"the {dialect.name} dialect has no JDBC URL; use spark.reader: python")
+    for jar in _missing_jars(session, jars or []):
+        session.sql(f"ADD JAR '{jar}'")  # a session started without them (notebook, shared test session)
     select = dialect.select_sql(spec.table, spec.columns, None, spec.where)
     subquery = f"({select}) dx_src"
     props = {**dialect.jdbc_properties(), "fetchsize": str(spec.fetch_size), "preferTimestampNTZ": "true"}
