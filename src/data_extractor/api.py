@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from .dialects.base import Dialect
     from .events import Event
+    from .history import PublishedTable
     from .runner import RunHandle, RunResult
     from .planning import PartitionPlan
 
@@ -68,6 +69,33 @@ class Extractor:
         result = self.start(tables, on_event).wait()
         assert result is not None
         return result
+
+    def warm_up(self) -> float:
+        """Start Spark now (e.g. in a background thread while the user browses). Returns seconds taken."""
+        import time
+
+        from .spark import session
+
+        t0 = time.monotonic()
+        session.get_session(self.config.spark)
+        return time.monotonic() - t0
+
+    @staticmethod
+    def spark_started() -> bool:
+        """Whether this process has a Spark session yet (without starting one)."""
+        import sys
+
+        if "data_extractor.spark.session" not in sys.modules:
+            return False
+        from .spark import session
+
+        return session._state["session"] is not None
+
+    def history(self) -> list[PublishedTable]:
+        """Tables published under the output path, newest first, from their manifests."""
+        from .history import published
+
+        return published(self.config.output.path)
 
     def table_names(self) -> list[str]:
         """The configured tables, in order."""

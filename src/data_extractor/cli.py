@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--master", default="local[*]", help="Spark master (default local[*])")
     d.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
     _log_flags(d)
+
+    cmd("tui", "Open the terminal dashboard: browse, plan, run and watch.")
     return p
 
 
@@ -188,12 +190,22 @@ def cmd_demo(args: argparse.Namespace, out: Any) -> int:
     return code
 
 
+def cmd_tui(args: argparse.Namespace, out: Any) -> int:
+    from .config import load_config
+
+    load_config(args.config)  # a bad config ends here with one line, before the screen is taken
+    from data_extractor_tui import main as tui_main
+
+    return tui_main(args.config)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
     "validate": cmd_validate,
     "browse": cmd_browse,
     "plan": cmd_plan,
     "run": cmd_run,
     "demo": cmd_demo,
+    "tui": cmd_tui,
 }
 
 

@@ -15,7 +15,8 @@ from data_extractor.catalog import Catalog, split_name
 from data_extractor.dialects.base import TableRef
 from data_extractor.errors import UserError
 
-HOSTILE = ["orders; drop table x", 'x"; drop table y; --', "orders' OR '1'='1", "cat_test.orders; drop table x"]
+HOSTILE = ["orders; drop table x", 'x"; drop table y; --', "orders' OR '1'='1",
+           "cat_test.orders; drop table x"]
 
 
 # --------------------------------------------------------------------- PostgreSQL
@@ -44,7 +45,8 @@ def pg_schema(pg, pg_conn) -> str:
         "CREATE TABLE cat_test.\"it's; here\" (id int)",
         "INSERT INTO cat_test.\"it's; here\" VALUES (1), (2)",
         'CREATE TABLE cat_test.unicode ("prénom" text, "数量" integer NOT NULL, "Ünïcødé Mixed" text)',
-        "CREATE TABLE cat_test.lines (order_id bigint, line_no int, sku text, PRIMARY KEY (order_id, line_no))",
+        "CREATE TABLE cat_test.lines (order_id bigint, line_no int, sku text,"
+        " PRIMARY KEY (order_id, line_no))",
         "CREATE INDEX ON cat_test.lines (sku)",
         "CREATE VIEW cat_test.big_orders AS SELECT * FROM cat_test.orders WHERE amount > 10",
         'CREATE TABLE cat_test."Dup" (id int)',
@@ -297,8 +299,9 @@ def test_sqlite_tables_filter_by_glob_or_substring(sqcat, pattern, expected):
 def test_sqlite_columns_map_declared_types(sqcat):
     cols = {c.name: c for c in sqcat.columns("orders")}
     assert {n: c.spark_type for n, c in cols.items()} == {
-        "id": "bigint", "amount": "decimal(12,2)", "note": "string", "created": "date", "seen": "timestamp_ntz",
-        "flag": "boolean", "weight": "double", "blob": "binary", "anything": "string",
+        "id": "bigint", "amount": "decimal(12,2)", "note": "string", "created": "date",
+        "seen": "timestamp_ntz", "flag": "boolean", "weight": "double", "blob": "binary",
+        "anything": "string",
     }
     assert cols["anything"].source_type == "(none)"
     assert [n for n, c in cols.items() if not c.nullable] == ["id", "amount"]
@@ -308,7 +311,7 @@ def test_sqlite_columns_map_declared_types(sqcat):
 
 def test_sqlite_composite_primary_key_positions(sqcat):
     cols = {c.name: c for c in sqcat.columns("lines")}
-    assert (cols["order_id"].primary_key, cols["line_no"].primary_key, cols["sku"].primary_key) == (1, 2, None)
+    assert [cols[n].primary_key for n in ("order_id", "line_no", "sku")] == [1, 2, None]
     assert cols["order_id"].indexed and not cols["line_no"].indexed
 
 
@@ -327,8 +330,8 @@ def test_sqlite_estimate(sqcat):
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("orders", "orders"), ("main.ORDERS", "orders"), ("mixedcase", "MixedCase"), ("with space", "with space"),
-     ('"a""b"', 'a"b'), ("it's; here", "it's; here"), ('"MAIN"."x"', "x")],
+    [("orders", "orders"), ("main.ORDERS", "orders"), ("mixedcase", "MixedCase"),
+     ("with space", "with space"), ('"a""b"', 'a"b'), ("it's; here", "it's; here"), ('"MAIN"."x"', "x")],
 )
 def test_sqlite_resolve_finds_exact_and_case_insensitive_names(sqcat, given, expected):
     assert sqcat.resolve(given) == TableRef("main", expected)
@@ -344,7 +347,7 @@ def test_sqlite_resolve_refuses_injection_attempts(sqcat, sqlite_db, given):
 
 
 def test_sqlite_unknown_name_suggests_close_matches(sqcat):
-    with pytest.raises(UserError, match="table 'ordrs' was not found in schema 'main'; did you mean 'orders'"):
+    with pytest.raises(UserError, match="'ordrs' was not found in schema 'main'; did you mean 'orders'"):
         sqcat.resolve("ordrs")
     with pytest.raises(UserError, match="schema 'mian' was not found; did you mean 'main'"):
         sqcat.resolve("mian.orders")
@@ -363,8 +366,8 @@ def test_sqlite_hostile_table_names_are_quoted_safely(sqcat, given, rows):
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("t", (None, "t")), ("s.t", ("s", "t")), ('"my.schema"."T"', ("my.schema", "T")), ('"a""b"', (None, 'a"b')),
-     ("  s.t  ", ("s", "t"))],
+    [("t", (None, "t")), ("s.t", ("s", "t")), ('"my.schema"."T"', ("my.schema", "T")),
+     ('"a""b"', (None, 'a"b')), ("  s.t  ", ("s", "t"))],
 )
 def test_split_name_reads_plain_and_quoted_parts(given, expected):
     assert split_name(given) == expected

@@ -38,10 +38,11 @@ def build(path: Path) -> None:
     for i in range(1, ROWS + 1):
         k = None if i % 17 == 0 else rnd.randint(-500, 500)
         s = None if i % 13 == 0 else f"s{rnd.randint(0, 300):04d}"
-        d = None if i % 11 == 0 else (dt.date(2020, 1, 1) + dt.timedelta(days=rnd.randint(0, 1500))).isoformat()
-        ts = None if i % 19 == 0 else (dt.datetime(2024, 1, 1) + dt.timedelta(seconds=rnd.randint(0, 10**7),
-                                                                             microseconds=rnd.randint(0, 999_999))
-                                       ).isoformat(sep=" ")
+        day = dt.date(2020, 1, 1) + dt.timedelta(days=rnd.randint(0, 1500))
+        d = None if i % 11 == 0 else day.isoformat()
+        moment = dt.datetime(2024, 1, 1) + dt.timedelta(seconds=rnd.randint(0, 10**7),
+                                                        microseconds=rnd.randint(0, 999_999))
+        ts = None if i % 19 == 0 else moment.isoformat(sep=" ")
         rows.append((i, k, s, d, ts, f"{rnd.randint(-10**5, 10**5) / 100:.2f}"))
     conn.executemany("INSERT INTO ints VALUES (?, ?, ?, ?, ?, ?)", rows)
     conn.executemany("INSERT INTO texts VALUES (?, ?)", [(f"code-{i:05d}", i) for i in range(ROWS)])
@@ -80,7 +81,8 @@ def counts(conn: sqlite3.Connection, table: str, preds: list[str | None], where:
     """Rows matching each predicate, rows matched by anything other than exactly one, and all rows."""
     preds = [p or "1 = 1" for p in preds]
     filt = f"({where})" if where else "1 = 1"
-    each = [conn.execute(f'SELECT count(*) FROM "{table}" WHERE {filt} AND ({p})').fetchone()[0] for p in preds]
+    each = [conn.execute(f'SELECT count(*) FROM "{table}" WHERE {filt} AND ({p})').fetchone()[0]
+            for p in preds]
     hits = " + ".join(f"(CASE WHEN {p} THEN 1 ELSE 0 END)" for p in preds)
     bad = conn.execute(f'SELECT count(*) FROM "{table}" WHERE {filt} AND {hits} <> 1').fetchone()[0]
     total = conn.execute(f'SELECT count(*) FROM "{table}" WHERE {filt}').fetchone()[0]
@@ -166,9 +168,9 @@ def test_empty_table_plans_one_partition_of_no_rows(ex, conn):
 
 def test_filter_is_applied_and_partitions_cover_the_filtered_rows_once(tmp_path, db, conn):
     where = "k > 0 AND s IS NOT NULL"
+    partitioning = {"strategy": "balanced", "column": "k", "partitions": 5}
     config = {"source": {"type": "sqlite", "path": str(db)},
-              "tables": [{"name": "ints", "where": where, "partitioning": {"strategy": "balanced", "column": "k",
-                                                                           "partitions": 5}}]}
+              "tables": [{"name": "ints", "where": where, "partitioning": partitioning}]}
     with Extractor(config) as ex:
         plan = ex.plan("ints")
     each = assert_exact_cover(conn, plan, where)
