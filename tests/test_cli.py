@@ -270,6 +270,34 @@ def test_unknown_browse_table_exits_2_and_suggests(bad_runs):
     assert_bad_input(bad_runs["browse-unknown-table"], "did you mean 'customers'")
 
 
+def installed_plugin(site: Path, name: str, target: str, module_source: str | None = None) -> dict[str, str]:
+    """A dialect registered exactly as a third party would: an entry point in a .dist-info on the path."""
+    info = site / f"dx_test_{name}-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: dx-test-{name}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[data_extractor.dialects]\n{name} = {target}\n")
+    if module_source is not None:
+        (site / f"{target.partition(':')[0]}.py").write_text(module_source)
+    return {"PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
+
+
+def test_third_party_dialect_is_found_through_its_entry_point(tmp_path):
+    env = installed_plugin(tmp_path / "site", "toydb", "dx_test_toydb:ToyDialect",
+                           "from data_extractor.dialects.sqlite import SQLiteDialect\n\n"
+                           "class ToyDialect(SQLiteDialect):\n    name = 'toydb'\n")
+    config = write_yaml(tmp_path / "toy.yaml", {"source": {"type": "toydb", "path": "x.db"}, "tables": ["t"]})
+    result = run("validate", "--offline", "-c", config, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "(toydb)" in result.stdout
+
+
+def test_registered_dialect_that_cannot_be_imported_is_a_one_line_config_error(tmp_path):
+    env = installed_plugin(tmp_path / "site", "brokendb", "dx_test_no_such_module:BrokenDialect")
+    config = write_yaml(tmp_path / "broken.yaml", {"source": {"type": "brokendb", "host": "h"}})
+    assert_bad_input(run("validate", "--offline", "-c", config, env=env), "config error at source",
+                     "brokendb dialect is registered but cannot be loaded")
+
+
 @pytest.mark.xfail(strict=True, reason="cli.py _Parser.error: the hint is built from self.prog.split()[-1], "
                    "which for the top-level parser is 'data-extractor', giving "
                    "'see data-extractor data-extractor --help'")

@@ -66,7 +66,12 @@ class SourceConfig(_Strict):
     def _required_per_type(self) -> SourceConfig:
         from .dialects import dialect_class
 
-        missing = [key for key in dialect_class(self.type).required_keys(self) if getattr(self, key) in (None, "")]
+        try:
+            dialect = dialect_class(self.type)
+        except (ImportError, AttributeError) as exc:  # registered, but its module or class is missing
+            raise ValueError(f"the {self.type} dialect is registered but cannot be loaded ({exc}); "
+                             "reinstall the package that provides it") from None
+        missing = [key for key in dialect.required_keys(self) if getattr(self, key) in (None, "")]
         if missing:
             raise ValueError(f"a {self.type} source needs {', '.join('source.' + k for k in missing)}")
         return self

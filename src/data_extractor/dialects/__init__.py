@@ -25,8 +25,10 @@ _BUILTIN = {
     "sqlite": "data_extractor.dialects.sqlite:SQLiteDialect",
     "postgres": "data_extractor.dialects.postgres:PostgresDialect",
     "oracle": "data_extractor.dialects.oracle:OracleDialect",
+    "mysql": "data_extractor.dialects.mysql:MySQLDialect",
+    "sqlserver": "data_extractor.dialects.sqlserver:SQLServerDialect",
 }
-_ALIASES = {"postgresql": "postgres", "pg": "postgres", "sqlite3": "sqlite"}
+_ALIASES = {"postgresql": "postgres", "pg": "postgres", "sqlite3": "sqlite", "mariadb": "mysql", "mssql": "sqlserver"}
 
 
 @cache

@@ -237,7 +237,8 @@ class Dialect(ABC):
             points.append((hi, seen / total))
         lo_hi = self.fetch_one(conn, self.bounds_sql(table, column.name, where))
         nulls = (lo_hi[2] - lo_hi[3]) / lo_hi[2] if lo_hi[2] else 0.0
-        return Distribution(points, nulls, "exact" if fraction >= 1.0 else "sample")
+        how = "an exact NTILE scan" if fraction >= 1.0 else f"an NTILE over a {fraction:.2%} sample"
+        return Distribution(points, nulls, "exact" if fraction >= 1.0 else "sample", how)
 
     # ------------------------------------------------------------ partitions
     def range_predicates(self, column: str, cuts: Sequence[Literal]) -> list[str]:
