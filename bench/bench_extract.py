@@ -31,7 +31,7 @@ COLUMNS = "id, customer_id, amount, status, note, created_at, ship_date, flag, s
 FILL = """
 CREATE TABLE bench (id bigint PRIMARY KEY, customer_id int, amount numeric(12,2), status text,
   note varchar(64), created_at timestamp, ship_date date, flag boolean, score double precision);
-INSERT INTO bench SELECT g, (g * 7919) % 100000, ((g * 37) % 1000000) / 100.0,
+INSERT INTO bench SELECT g, ((g::bigint * 7919) % 100000)::int, ((g::bigint * 37) % 1000000) / 100.0,
   (ARRAY['new','paid','shipped','void'])[1 + g % 4], CASE WHEN g % 5 = 0 THEN NULL ELSE 'note ' || md5(g::text) END,
   TIMESTAMP '2024-01-01' + g * interval '1 second', DATE '2024-01-01' + (g % 365), g % 2 = 0, g / 7.0
 FROM generate_series(1, {rows}) g;

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from .dialects.base import Dialect
     from .events import Event
     from .history import PublishedTable
-    from .runner import RunHandle, RunResult
     from .planning import PartitionPlan
+    from .runner import RunHandle, RunResult
 
 
 class Extractor:

@@ -18,7 +18,8 @@ STRATEGIES = ["auto", "none", "range", "balanced", "hash", "physical"]
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
-        raise UserError(f"{message} (see data-extractor {self.prog.split()[-1]} --help)")
+        sub = self.prog.split()[-1]
+        raise UserError(f"{message} (see data-extractor {'' if sub == 'data-extractor' else sub + ' '}--help)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,6 +93,7 @@ def cmd_validate(args: argparse.Namespace, out: Any) -> int:
 
         with Extractor(config) as ex:
             report["source"] = ex.dialect.describe()
+            ex.catalog.schemas()  # connects, even when no tables are listed
             for entry in config.tables:
                 ref = ex.catalog.resolve(entry.name)
                 cols = ex.catalog.select_columns(ref, entry.columns)

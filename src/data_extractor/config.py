@@ -7,13 +7,22 @@ overridden by an environment variable named ``DATA_EXTRACTOR__SECTION__KEY``
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .errors import ConfigError
@@ -106,10 +115,74 @@ class PartitioningConfig(_Strict):
         return base.model_copy(update={k: getattr(self, k) for k in self.model_fields_set})
 
 
+SchemaChange = Literal["fail", "warn", "evolve"]
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(d|h|m|s)\s*", re.I)
+
+
+def parse_duration(text: str | int | float) -> float:
+    """'24h', '1d', '30m', '90s' (or a number of seconds) -> seconds."""
+    if isinstance(text, int | float):
+        return float(text)
+    m = _DURATION.fullmatch(text)
+    if not m:
+        raise ValueError(f"{text!r} is not a duration; write e.g. 24h, 1d, 30m or 90s")
+    return float(m[1]) * {"d": 86400, "h": 3600, "m": 60, "s": 1}[m[2].lower()]
+
+
+class IncrementalConfig(_Strict):
+    """Extract in time windows of `column`, from `start`, each into its own folder."""
+
+    column: str
+    window: str = "24h"
+    start: dt.datetime
+    lag: str = "0h"  # a window is extracted only once it ended at least `lag` ago
+    lookback: str = "0h"  # re-extract complete windows that ended within `lookback` before the watermark
+
+    @field_validator("window", "lag", "lookback")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        seconds = parse_duration(value)
+        if seconds < 0:
+            raise ValueError("must not be negative")
+        return value
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        return dt.datetime.combine(value, dt.time()) if isinstance(value, dt.date) and not isinstance(
+            value, dt.datetime) else value
+
+    @model_validator(mode="after")
+    def _window_positive(self) -> IncrementalConfig:
+        if parse_duration(self.window) < 60:
+            raise ValueError("incremental.window must be at least 1m")
+        return self
+
+    @property
+    def window_seconds(self) -> float:
+        return parse_duration(self.window)
+
+
+class SnapshotConfig(_Strict):
+    """One point in time for every partition of every table of a run (PostgreSQL, Oracle)."""
+
+    consistent: bool = False  # take one snapshot at run start (PostgreSQL exported snapshot, Oracle SCN)
+    scn: int | None = Field(None, ge=1)  # Oracle: read AS OF this SCN
+    timestamp: str | None = None  # Oracle: read AS OF this timestamp ("2026-01-01 00:00:00")
+
+    @property
+    def enabled(self) -> bool:
+        return self.consistent or self.scn is not None or self.timestamp is not None
+
+
 class DefaultsConfig(_Strict):
     parallel_tables: int = Field(2, ge=1, le=64)
     fetch_size: int = Field(10_000, ge=1, le=1_000_000)
     partitioning: PartitioningConfig = Field(default_factory=PartitioningConfig)
+    on_schema_change: SchemaChange = "warn"
+    retries: int = Field(2, ge=0, le=20)  # connection attempts retried per partition, with backoff
+    retry_wait: float = Field(1.0, ge=0, le=300)  # seconds before the first retry; doubles each time
+    reconcile: bool = True  # count the source after each table and compare with the rows written
 
 
 class TableConfig(_Strict):
@@ -120,6 +193,8 @@ class TableConfig(_Strict):
     where: str | None = None
     partitioning: PartitioningConfig | None = None
     fetch_size: int | None = Field(None, ge=1, le=1_000_000)
+    incremental: IncrementalConfig | None = None
+    on_schema_change: SchemaChange | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -145,7 +220,28 @@ class ExtractorConfig(BaseSettings):
     spark: SparkConfig = Field(default_factory=SparkConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     defaults: DefaultsConfig = Field(default_factory=DefaultsConfig)
+    snapshot: SnapshotConfig = Field(default_factory=SnapshotConfig)
     tables: list[TableConfig] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flashback_alias(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "flashback" in data:  # Oracle users' word for the same thing
+            data = dict(data)
+            if "snapshot" in data:
+                raise ValueError("give either snapshot or flashback, not both")
+            data["snapshot"] = data.pop("flashback")
+        return data
+
+    @model_validator(mode="after")
+    def _snapshot_fits_source(self) -> ExtractorConfig:
+        snap = self.snapshot
+        if (snap.scn is not None or snap.timestamp) and self.source.type != "oracle":
+            raise ValueError("snapshot.scn and snapshot.timestamp are Oracle flashback; "
+                             "use snapshot.consistent: true for other sources")
+        if sum(bool(x) for x in (snap.consistent, snap.scn, snap.timestamp)) > 1:
+            raise ValueError("choose one of snapshot.consistent, snapshot.scn, snapshot.timestamp")
+        return self
 
     @classmethod
     def settings_customise_sources(

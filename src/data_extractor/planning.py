@@ -239,7 +239,13 @@ class Planner:
             plan.partitions = [Partition(0, None, plan.estimated_rows)]
             return
         cdf = Cdf(dist, key)
-        cuts = sorted(set(cdf.quantile(i / n) for i in range(1, n)), key=_sort_key)
+        # NULLs land in the first partition: place the cuts so that NULLs count towards its share.
+        nf = dist.null_fraction
+        targets = [(i / n - nf) / (1 - nf) if nf < 1 else 0.0 for i in range(1, n)]
+        cuts = {cdf.quantile(q) for q in targets if 0 < q < 1}
+        if nf > 0 and any(q <= 0 for q in targets):
+            cuts.add(dist.points[0][0])  # the first partition then holds the NULLs alone
+        cuts = sorted(cuts, key=_sort_key)
         if len(cuts) < n - 1:
             plan.warnings.append(f"{key.name} has too few distinct values for {n} partitions: "
                                  f"{len(cuts) + 1} made")

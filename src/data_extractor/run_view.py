@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import threading
 
-
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table

@@ -124,9 +124,6 @@ def test_pg_composite_primary_key_columns_are_marked(pgcat):
     assert (cols["order_id"].indexed, cols["line_no"].indexed, cols["sku"].indexed) == (True, False, True)
 
 
-@pytest.mark.xfail(strict=True, reason="dialects/postgres.py COLUMNS_SQL: array_position(i.indkey::int2[], "
-                   "a.attnum) is 0-based (int2vector subscripts start at 0), so the first key column gets "
-                   "primary_key=0, which reads as 'not a key' (ColumnInfo says 1-based)")
 def test_pg_primary_key_positions_are_one_based(pgcat):
     lines = {c.name: c.primary_key for c in pgcat.columns("cat_test.lines")}
     assert (lines["order_id"], lines["line_no"]) == (1, 2)

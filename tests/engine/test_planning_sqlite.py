@@ -247,8 +247,6 @@ def test_bad_overrides_are_user_errors(ex, kwargs, needle):
         ex.plan("ints", **kwargs)
 
 
-@pytest.mark.xfail(strict=True, reason="dialects/sqlite.py physical_predicates: a view has no rowid, NTILE "
-                   "over NULL rowids gives cut None, and the plan holds `rowid < None`")
 def test_physical_on_a_view_is_refused_or_covers_every_row(ex, conn):
     try:
         plan = ex.plan("v_ints", strategy="physical", partitions=2)

@@ -8,7 +8,15 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SourceError
-from .base import ColumnInfo, ConnectionHint, Dialect, Distribution, TableInfo, TableRef, explain_connect_error
+from .base import (
+    ColumnInfo,
+    ConnectionHint,
+    Dialect,
+    Distribution,
+    TableInfo,
+    TableRef,
+    explain_connect_error,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -45,7 +53,7 @@ ORDER BY c.relname"""
 
 COLUMNS_SQL = """
 SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
-       (SELECT array_position(i.indkey::int2[], a.attnum) FROM pg_index i
+       (SELECT array_position(i.indkey::int2[], a.attnum) + 1 FROM pg_index i
          WHERE i.indrelid = c.oid AND i.indisprimary),
        EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum),
        t.typtype, t.typcategory

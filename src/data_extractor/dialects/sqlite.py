@@ -193,6 +193,8 @@ class SQLiteDialect(Dialect):
             )
         except sqlite3.DatabaseError:  # WITHOUT ROWID table
             return None
+        if any(r[1] is None for r in rows):  # a view: no rowid
+            return None
         cuts = sorted({r[1] for r in rows[1:]})
         if not cuts:
             return ["rowid IS NOT NULL"]
