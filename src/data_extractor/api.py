@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from .dialects.base import Dialect
     from .events import Event
     from .history import PublishedTable
+    from .state import TableState
     from .planning import PartitionPlan
     from .runner import RunHandle, RunResult
 
@@ -42,17 +44,21 @@ class Extractor:
         strategy: Strategy | None = None,
         partitions: int | None = None,
         column: str | None = None,
+        extra_where: str | None = None,
     ) -> PartitionPlan:
         """How `table` will be split into parallel reads. Metadata queries only; never starts Spark."""
         from .planning import Planner
 
-        return Planner(self.config, self.dialect, self.catalog).plan(table, strategy, partitions, column)
+        return Planner(self.config, self.dialect, self.catalog).plan(table, strategy, partitions, column,
+                                                                     extra_where)
 
-    def start(self, tables: Sequence[str] | None = None, on_event: Callable[[Event], None] | None = None
+    def start(self, tables: Sequence[str] | None = None, on_event: Callable[[Event], None] | None = None,
+              run_date: dt.date | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None,
               ) -> RunHandle:
         """Start extracting `tables` (default: every configured table) in the background.
 
-        Returns at once; `on_event` receives every event (from background threads).
+        Returns at once; `on_event` receives every event (from background threads). For incremental
+        tables, `run_date` runs that one window and `date_from`/`date_to` backfill a range.
         """
         from .runner import Run
 
@@ -61,12 +67,12 @@ class Extractor:
             from .errors import UserError
 
             raise UserError("no tables to extract: list them under `tables:` in the config, or pass --table")
-        return Run(self, names, on_event).start()
+        return Run(self, names, on_event, run_date, date_from, date_to).start()
 
-    def run(self, tables: Sequence[str] | None = None, on_event: Callable[[Event], None] | None = None
-            ) -> RunResult:
-        """Extract and wait for the result."""
-        result = self.start(tables, on_event).wait()
+    def run(self, tables: Sequence[str] | None = None, on_event: Callable[[Event], None] | None = None,
+            **window: dt.date | None) -> RunResult:
+        """Extract and wait for the result (same arguments as `start`)."""
+        result = self.start(tables, on_event, **window).wait()
         assert result is not None
         return result
 
@@ -90,6 +96,15 @@ class Extractor:
         from .spark import session
 
         return session._state["session"] is not None
+
+    def status(self) -> list[TableState]:
+        """Watermark, last run and history of every table that has state (configured ones first)."""
+        from .state import StateStore
+
+        store = StateStore(self.config.output.path)
+        known = {s.table: s for s in store.all()}
+        out = [known.pop(name, None) or store.load(name) for name in self.table_names()]
+        return out + list(known.values())
 
     def history(self) -> list[PublishedTable]:
         """Tables published under the output path, newest first, from their manifests."""

@@ -52,7 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     r = cmd("run", "Extract the configured tables (or those named) into Parquet.")
     r.add_argument("--table", "-t", action="append", help="extract only this table (repeatable)")
     r.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
+    r.add_argument("--run-date", type=_date, metavar="YYYY-MM-DD", help="incremental tables: run this one window")
+    r.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD",
+                   help="incremental tables: backfill windows starting from this date...")
+    r.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD", help="...through this date")
     _log_flags(r)
+
+    st = cmd("status", "Show each table's watermark, last run, rows and outcome.")
+    st.add_argument("--json", action="store_true", help="print JSON")
 
     d = cmd("demo", "Build a sample SQLite database and extract it: the quickest way to see it work.", config=False)
     d.add_argument("--output", default="./demo_output", help="folder for the database, config and Parquet")
@@ -63,6 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmd("tui", "Open the terminal dashboard: browse, plan, run and watch.")
     return p
+
+
+def _date(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-01-31") from None
 
 
 def _log_flags(p: argparse.ArgumentParser) -> None:
@@ -139,6 +155,9 @@ def cmd_plan(args: argparse.Namespace, out: Any) -> int:
 
 
 def _extract(ex: Any, tables: list[str] | None, args: argparse.Namespace) -> int:
+    window = {k: getattr(args, k, None) for k in ("run_date", "date_from", "date_to")}
+    if window["date_to"] and not window["date_from"]:
+        raise UserError("--to needs --from (the first window of the backfill)")
     from . import logs
     from .run_view import RunView, print_json
     from .spark import session
@@ -150,7 +169,7 @@ def _extract(ex: Any, tables: list[str] | None, args: argparse.Namespace) -> int
     view = RunView(quiet_logs=json_logs or bool(args.log_level), live=False if json_logs else None)
     try:
         with view:
-            result = ex.start(tables, on_event=view).wait()
+            result = ex.start(tables, on_event=view, **window).wait()
     finally:
         session.stop()
     assert result is not None
@@ -192,6 +211,21 @@ def cmd_demo(args: argparse.Namespace, out: Any) -> int:
     return code
 
 
+def cmd_status(args: argparse.Namespace, out: Any) -> int:
+    from .config import load_config
+    from .state import StateStore
+
+    config = load_config(args.config)
+    store = StateStore(config.output.path)
+    known = {s.table: s for s in store.all()}
+    states = [known.pop(t.name, None) or store.load(t.name) for t in config.tables] + list(known.values())
+    if args.json:
+        out.json([{"table": s.table, "watermark": s.watermark, "last": s.last} for s in states])
+    else:
+        out.status(states, config.output.path)
+    return 0
+
+
 def cmd_tui(args: argparse.Namespace, out: Any) -> int:
     from .config import load_config
 
@@ -208,6 +242,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
     "run": cmd_run,
     "demo": cmd_demo,
     "tui": cmd_tui,
+    "status": cmd_status,
 }
 
 

@@ -135,8 +135,12 @@ class Planner:
         strategy: Strategy | None = None,
         partitions: int | None = None,
         column: str | None = None,
+        extra_where: str | None = None,
     ) -> PartitionPlan:
         entry = self.config.table(table)
+        if extra_where:
+            entry = entry.model_copy(update={"where": f"({entry.where}) AND ({extra_where})" if entry.where
+                                              else extra_where})
         part = self.config.partitioning_for(entry)
         overrides = {k: v for k, v in (("strategy", strategy), ("partitions", partitions), ("column", column))
                      if v is not None}
@@ -152,6 +156,9 @@ class Planner:
         conn = self.catalog.connection()
         notes: list[str] = []
         est = self.catalog.estimate(ref).rows
+        if extra_where:  # a window of the table: count it (the window's column is usually indexed)
+            est = int(self.dialect.fetch_one(conn, self.dialect.count_sql(ref, entry.where))[0])
+            notes.append("rows counted in the window")
         if est is None:
             est = int(self.dialect.fetch_one(conn, self.dialect.count_sql(ref))[0])
             notes.append("no statistics: rows counted with COUNT(*) (ANALYZE the table for faster plans)")

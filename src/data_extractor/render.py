@@ -92,3 +92,17 @@ class Output:
             c.print(f"  [yellow]warning[/]: {w}")
         if not plan.warnings:
             c.print("  warnings: none")
+
+    def status(self, states: list[Any], root: str) -> None:
+        table = Table(title=f"State under {root}", title_justify="left")
+        for name in ("table", "watermark", "last run", "window", "rows", "outcome"):
+            table.add_column(name, justify="right" if name == "rows" else "left", overflow="fold")
+        for s in states:
+            last = s.last or {}
+            window = " .. ".join(last.get("window") or []) or ""
+            outcome = last.get("outcome", "never run")
+            colour = {"succeeded": "green", "failed": "red"}.get(outcome, "yellow")
+            detail = f"[{colour}]{outcome}[/]" + (f": {last['error']}" if last.get("error") else "")
+            table.add_row(s.table, s.watermark or "-", last.get("finished_at", "-"), window,
+                          f"{last.get('rows', 0):,}" if last else "-", detail)
+        self.console.print(table)

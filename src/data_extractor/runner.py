@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import logging
 import threading
 import time
@@ -40,6 +41,7 @@ class TableResult:
     error: str | None = None
     strategy: str | None = None
     partitions: int | None = None
+    detail: str | None = None
 
 
 @dataclass
@@ -81,9 +83,17 @@ class RunHandle:
 
 
 class Run:
-    def __init__(self, extractor: Extractor, tables: Sequence[str], on_event: EventSink | None) -> None:
+    def __init__(self, extractor: Extractor, tables: Sequence[str], on_event: EventSink | None,
+                 run_date: dt.date | None = None, date_from: dt.date | None = None,
+                 date_to: dt.date | None = None) -> None:
+        from .state import StateStore
+
         self.extractor = extractor
         self.tables = list(tables)
+        self.run_date, self.date_from, self.date_to = run_date, date_from, date_to
+        self.state = StateStore(extractor.config.output.path)
+        self.snapshot_token: str | None = None
+        self._snapshot_handle: Any = None
         self.run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         self._sink = on_event or (lambda e: None)
         self._lock = threading.Lock()
@@ -109,7 +119,7 @@ class Run:
                 targets = list(self.jobs)
             else:
                 self.cancelled.add(table)
-                targets = [table] if table in self.jobs else []
+                targets = [k for k, j in self.jobs.items() if table in (k, j.table)]
         for name in targets:
             session.cancel_group(self.jobs[name].group)
 
@@ -146,13 +156,17 @@ class Run:
                 return
             result.spark_seconds = spark.startup_seconds()
             self.emit(ev.SparkReady(self.run_id, result.spark_seconds or 0.0, cfg.spark.master))
+            if cfg.snapshot.enabled:
+                self._snapshot_handle, self.snapshot_token = self.extractor.dialect.open_snapshot(cfg.snapshot)
+                log.info("every partition of every table reads one snapshot: %s", self.snapshot_token)
             stop = threading.Event()
             monitor = threading.Thread(target=self._monitor, args=(stop,), daemon=True, name="dx-progress")
             monitor.start()
             workers = max(1, min(cfg.defaults.parallel_tables, len(self.tables)))
             with ThreadPoolExecutor(workers, thread_name_prefix="dx-table") as pool:
-                futures = [pool.submit(contextvars.copy_context().run, self._table, t) for t in self.tables]
-                result.tables = [f.result() for f in futures]
+                futures = [pool.submit(contextvars.copy_context().run, self._table_or_windows, t)
+                           for t in self.tables]
+                result.tables = [r for f in futures for r in f.result()]
             stop.set()
             monitor.join(2)
         except UserError as exc:
@@ -161,6 +175,8 @@ class Run:
         finally:
             from .writer import finish_run
 
+            if self._snapshot_handle is not None:
+                self.extractor.dialect.close_snapshot(self._snapshot_handle)
             result.seconds = time.monotonic() - t0
             finish_run(cfg.output.path, self.run_id)
             ok = [t.table for t in result.tables if t.status == "succeeded"]
@@ -177,29 +193,65 @@ class Run:
         self.emit(ev.TableFailed(self.run_id, table, reason, seconds))
         return TableResult(table, "failed", seconds=seconds, error=reason)
 
-    def _table(self, table: str) -> TableResult:
+    def _table_or_windows(self, table: str) -> list[TableResult]:
+        """One table, or each of its due windows in order (stopping at the first failure)."""
         table_var.set(table)
+        entry = self.extractor.config.table(table)
+        if entry.incremental is None:
+            return [self._job(TableJob(self, table))]
+        from .windows import windows_to_run
+
+        try:
+            state = self.state.load(table)
+            now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+            due = windows_to_run(entry.incremental, state.watermark, now, self.run_date, self.date_from,
+                                 self.date_to)
+        except ExtractorError as exc:
+            return [self._fail(table, str(exc), 0.0)]
+        if not due:
+            log.info("up to date: watermark %s", state.watermark)
+            return [TableResult(table, "succeeded", detail=f"up to date (watermark {state.watermark})")]
+        log.info("%d window(s) due, %s to %s", len(due), due[0].start, due[-1].end)
+        results = []
+        for window in due:
+            results.append(self._job(TableJob(self, table, window)))
+            if results[-1].status != "succeeded":
+                break
+        return results
+
+    def _job(self, job: TableJob) -> TableResult:
+        label = job.label
         t0 = time.monotonic()
-        if self.is_cancelled(table):
+        if self.is_cancelled(job.table):
             log.info("cancelled before it started")
-            return TableResult(table, "cancelled")
-        job = TableJob(self, table)
+            return TableResult(label, "cancelled")
         with self._lock:
-            self.jobs[table] = job
+            self.jobs[label] = job
         try:
             return job.run()
         except Exception as exc:  # noqa: BLE001 - one table's failure never stops the others
             job.discard()
-            if self.is_cancelled(table):
+            if self.is_cancelled(job.table):
                 log.warning("cancelled; nothing was published")
-                self.emit(ev.TableFailed(self.run_id, table, "cancelled", time.monotonic() - t0))
-                return TableResult(table, "cancelled", seconds=time.monotonic() - t0)
+                self.emit(ev.TableFailed(self.run_id, label, "cancelled", time.monotonic() - t0))
+                return TableResult(label, "cancelled", seconds=time.monotonic() - t0)
             reason = one_line(exc)
             log.error("failed: %s", reason, exc_info=not isinstance(exc, ExtractorError))
-            return self._fail(table, reason, time.monotonic() - t0)
+            self._record_failure(job, reason)
+            return self._fail(label, reason, time.monotonic() - t0)
         finally:
             with self._lock:
-                self.jobs.pop(table, None)
+                self.jobs.pop(label, None)
+
+    def _record_failure(self, job: TableJob, reason: str) -> None:
+        entry = {"run_id": self.run_id, "outcome": "failed", "error": reason, "rows": 0,
+                 "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        if job.window is not None:
+            entry["window"] = [job.window.start.isoformat(), job.window.end.isoformat()]
+        try:
+            self.state.record(job.table, entry)
+        except Exception:  # noqa: BLE001 - the failure is already reported
+            log.debug("could not record the failure in the state", exc_info=True)
 
     def _monitor(self, stop: threading.Event) -> None:
         from .spark import session

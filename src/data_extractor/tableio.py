@@ -1,7 +1,8 @@
-"""One table of a run: plan, read on Spark, write to staging, verify, write the manifest, publish."""
+"""One table (or one window of a table) of a run: plan, read on Spark, verify, publish, record state."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import time
@@ -9,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from . import events as ev
 from .catalog import split_name
-from .errors import ExtractorError
+from .errors import ExtractorError, UserError
 
 if TYPE_CHECKING:
     from .runner import Run, TableResult
+    from .windows import Window
 
 log = logging.getLogger("data_extractor.run")
 
@@ -37,12 +39,39 @@ def one_line(exc: BaseException) -> str:
     return first[:500]
 
 
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z"
+
+
+def schema_change(previous: list[dict[str, Any]] | None, current: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Added, dropped and retyped columns since the last successful extraction, or None."""
+    if not previous:
+        return None
+    before = {c["name"]: c["type"] for c in previous}
+    now = {c["name"]: c["type"] for c in current}
+    change = {
+        "added": [n for n in now if n not in before],
+        "dropped": [n for n in before if n not in now],
+        "changed": [f"{n}: {before[n]} -> {now[n]}" for n in now if n in before and before[n] != now[n]],
+    }
+    return change if any(change.values()) else None
+
+
+def describe_change(change: dict[str, Any]) -> str:
+    parts = [f"{k} {', '.join(v)}" for k, v in change.items() if v]
+    return "schema changed since the last extraction: " + "; ".join(parts)
+
+
 class TableJob:
-    def __init__(self, run: Run, table: str) -> None:
+    def __init__(self, run: Run, table: str, window: Window | None = None) -> None:
         self.owner = run
         self.table = table
-        self.group = f"{run.run_id}:{table}"
+        self.window = window
+        self.label = table if window is None else f"{table} [{window.label.split('=', 1)[1]}]"
+        self.group = f"{run.run_id}:{self.label}"
         self.started: float | None = None
+        self.started_at = time.time()
+        self.session_id: str | None = None
         self.estimated_rows: int | None = None
         self.partitions = 0
         self.output: Any = None
@@ -52,11 +81,26 @@ class TableJob:
         total = total or self.partitions
         rows = round((self.estimated_rows or 0) * done / total) if total and self.estimated_rows else None
         rate = rows / elapsed if rows and elapsed > 0 else None
-        return ev.TableProgress(self.owner.run_id, self.table, min(done, total), total, rows, rate, elapsed)
+        return ev.TableProgress(self.owner.run_id, self.label, min(done, total), total, rows, rate, elapsed)
 
     def discard(self) -> None:
         if self.output is not None:
             self.output.discard()
+
+    def _window_where(self, key_type: str) -> str | None:
+        if self.window is None:
+            return None
+        ex, entry = self.owner.extractor, self.owner.extractor.config.table(self.table)
+        inc = entry.incremental
+        assert inc is not None
+        col = ex.catalog.select_columns(ex.catalog.resolve(entry.name), [inc.column])[0]
+        start, end = self.window.start, self.window.end
+        if col.spark_type == "timestamp":  # an instant: compare in UTC
+            start, end = start.replace(tzinfo=dt.timezone.utc), end.replace(tzinfo=dt.timezone.utc)
+        elif col.spark_type == "date":
+            start, end = start.date(), end.date()
+        q, lit = ex.dialect.quote(col.name), ex.dialect.literal
+        return f"{q} >= {lit(start)} AND {q} < {lit(end)}"
 
     def run(self) -> TableResult:
         from .runner import TableResult
@@ -64,27 +108,38 @@ class TableJob:
         from .spark.tasks import ReadSpec
         from .writer import TableOutput
 
-        ex, cfg, run = self.owner.extractor, self.owner.extractor.config, self.owner
+        run = self.owner
+        ex, cfg = run.extractor, run.extractor.config
         entry = cfg.table(self.table)
         t0 = time.monotonic()
-        plan = ex.plan(self.table)
-        run.emit(ev.TablePlanned(run.run_id, self.table, plan.strategy, plan.column, len(plan.partitions),
+        window_where = self._window_where("")
+        plan = ex.plan(self.table, extra_where=window_where)
+        where = entry.where if not window_where else (f"({entry.where}) AND ({window_where})" if entry.where
+                                                      else window_where)
+        run.emit(ev.TablePlanned(run.run_id, self.label, plan.strategy, plan.column, len(plan.partitions),
                                  plan.estimated_rows))
         log.info("plan: %s%s, %d partition(s), ~%s rows", plan.strategy,
                  f" on {plan.column}" if plan.column else "", len(plan.partitions), plan.estimated_rows)
+        for w in plan.warnings:
+            log.warning("plan: %s", w)
         columns = ex.catalog.select_columns(plan.ref, entry.columns)
-        spec = ReadSpec(ex.dialect, plan.ref, columns, [p.predicate for p in plan.partitions], entry.where,
-                        entry.fetch_size or cfg.defaults.fetch_size)
+        current = [{"name": c.name, "type": c.spark_type} for c in columns]
+        change = self._check_drift(current, entry)
+        spec = ReadSpec(ex.dialect, plan.ref, columns, [p.predicate for p in plan.partitions], where,
+                        entry.fetch_size or cfg.defaults.fetch_size, cfg.defaults.retries, cfg.defaults.retry_wait,
+                        run.snapshot_token)
         schema_name, table_name = split_name(entry.name)
-        self.output = out = TableOutput(cfg.output.path, schema_name or plan.schema, table_name, run.run_id)
+        out = TableOutput(cfg.output.path, schema_name or plan.schema, table_name, run.run_id,
+                          self.window.label if self.window else None)
+        self.output = out
         out.prepare()
         self.estimated_rows, self.partitions = plan.estimated_rows, len(plan.partitions)
         session = spark.thread_session(cfg.spark)
-        spark.set_job_group(session, self.group, f"data-extractor {self.table}")
+        self.session_id = f"{id(session):x}"
+        spark.set_job_group(session, self.group, f"data-extractor {self.label}")
         self.started = time.monotonic()
         self.started_at = time.time()
-        self.session_id = f"{id(session):x}"
-        run.emit(ev.TableStarted(run.run_id, self.table, len(plan.partitions), plan.estimated_rows))
+        run.emit(ev.TableStarted(run.run_id, self.label, len(plan.partitions), plan.estimated_rows))
         reader = self._reader()
         try:
             rows_read, partition_stats = self._execute(session, spec, out, reader)
@@ -93,19 +148,71 @@ class TableJob:
         if run.is_cancelled(self.table):
             raise ExtractorError("cancelled")
         rows, size = out.written_rows()
-        if rows != rows_read:
+        if rows_read is not None and rows != rows_read:
             raise ExtractorError(f"rows written ({rows:,}) differ from rows read ({rows_read:,}); "
                                  "nothing was published")
+        source_count = self._reconcile(spec, rows)
         seconds = time.monotonic() - t0
         files = out.files()
-        out.write_manifest(self._manifest(plan, spec, rows, size, files, seconds, reader, partition_stats))
+        manifest = self._manifest(plan, spec, rows, size, files, seconds, reader, partition_stats)
+        manifest.update(source_count=source_count, rows_read=rows_read, schema_change=change)
+        out.write_manifest(manifest)
         out.publish()
         self.output = None
+        self._record_state(rows, current)
         run.emit(self.progress_event(len(plan.partitions), len(plan.partitions)))
-        run.emit(ev.TableFinished(run.run_id, self.table, rows, len(files), size, seconds, out.final))
+        run.emit(ev.TableFinished(run.run_id, self.label, rows, len(files), size, seconds, out.final))
         log.info("published %d file(s), %s rows -> %s", len(files), f"{rows:,}", out.final)
-        return TableResult(self.table, "succeeded", rows, len(files), size, seconds, out.final,
+        return TableResult(self.label, "succeeded", rows, len(files), size, seconds, out.final,
                            strategy=plan.strategy, partitions=len(plan.partitions))
+
+    # ------------------------------------------------------------ checks
+    def _check_drift(self, current: list[dict[str, Any]], entry: Any) -> dict[str, Any] | None:
+        cfg = self.owner.extractor.config
+        previous = self.owner.state.load(self.table).columns
+        change = schema_change(previous, current)
+        if change:
+            policy = entry.on_schema_change or cfg.defaults.on_schema_change
+            text = describe_change(change)
+            if policy == "fail":
+                raise UserError(f"{text}; nothing was read (set on_schema_change: warn or evolve to accept it)")
+            (log.warning if policy == "warn" else log.info)("%s (on_schema_change: %s)", text, policy)
+        return change
+
+    def _reconcile(self, spec: Any, written: int) -> int | None:
+        """Count the source under the same filter (and snapshot) and compare with the rows written."""
+        run = self.owner
+        if not run.extractor.config.defaults.reconcile:
+            return None
+        dialect = spec.dialect
+        conn = dialect.connect()
+        try:
+            dialect.use_snapshot(conn, spec.snapshot)
+            counted = int(dialect.fetch_one(conn, dialect.count_sql(spec.table, spec.where,
+                                                                     snapshot=spec.snapshot))[0])
+        finally:
+            conn.close()
+        if counted != written:
+            if spec.snapshot:
+                raise ExtractorError(f"rows written ({written:,}) differ from the source count at the snapshot "
+                                     f"({counted:,}); nothing was published")
+            log.warning("the source has %s rows now and %s were read: it changed during the read "
+                        "(use snapshot.consistent: true for one point in time)", f"{counted:,}", f"{written:,}")
+        return counted
+
+    def _record_state(self, rows: int, columns: list[dict[str, Any]]) -> None:
+        run = self.owner
+        entry: dict[str, Any] = {"run_id": run.run_id, "rows": rows, "outcome": "succeeded",
+                                 "finished_at": _iso(time.time())}
+        watermark = None
+        if self.window is not None:
+            entry["window"] = [self.window.start.isoformat(), self.window.end.isoformat()]
+            inc = run.extractor.config.table(self.table).incremental
+            current = run.state.load(self.table).watermark
+            mark = dt.datetime.fromisoformat(current) if current else inc.start  # type: ignore[union-attr]
+            if self.window.start <= mark and self.window.end > mark:  # contiguous: no gap is skipped
+                watermark = self.window.end.isoformat()
+        run.state.record(self.table, entry, watermark, columns)
 
     def _reader(self) -> str:
         cfg = self.owner.extractor.config
@@ -114,7 +221,7 @@ class TableJob:
             reader = "python" if self.owner.extractor.dialect.has_python_driver else "jdbc"
         return reader
 
-    def _execute(self, session: Any, spec: Any, out: Any, reader: str) -> tuple[int, list[dict[str, Any]]]:
+    def _execute(self, session: Any, spec: Any, out: Any, reader: str) -> tuple[int | None, list[dict[str, Any]]]:
         cfg = self.owner.extractor.config
         if reader == "python" and cfg.output.writer == "arrow":
             from .spark.arrow_writer import run_arrow_native
@@ -127,6 +234,8 @@ class TableJob:
 
             frame = read_frame(session, spec)
         else:
+            if spec.snapshot:
+                raise UserError("the jdbc reader cannot join a shared snapshot; use spark.reader: python")
             from .spark import jdbc
 
             frame = jdbc.read_frame(session, spec, cfg.spark.jdbc_jars)
@@ -134,22 +243,21 @@ class TableJob:
         if cfg.output.max_rows_per_file:
             writer = writer.option("maxRecordsPerFile", cfg.output.max_rows_per_file)
         writer.parquet(out.staging)
-        # Spark's writer reports no row count back: reconcile with the source under the same predicates.
-        dialect, conn = spec.dialect, self.owner.extractor.catalog.connection()
-        counted = sum(int(dialect.fetch_one(conn, dialect.count_sql(spec.table, spec.where, p))[0])
-                      for p in spec.predicates)
-        return counted, []
+        return None, []  # Spark's writer reports no row count: reconciliation with the source checks it
 
     def _manifest(self, plan: Any, spec: Any, rows: int, size: int, files: list[str], seconds: float,
                   reader: str, stats: list[dict[str, Any]]) -> dict[str, Any]:
         from . import __version__
 
-        cfg = self.owner.extractor.config
+        run = self.owner
+        cfg = run.extractor.config
         return {
-            "run_id": self.owner.run_id,
+            "run_id": run.run_id,
             "table": self.table,
-            "source": self.owner.extractor.dialect.describe(),
+            "window": [self.window.start.isoformat(), self.window.end.isoformat()] if self.window else None,
+            "source": run.extractor.dialect.describe(),
             "source_table": str(plan.ref),
+            "snapshot": spec.snapshot,
             "rows": rows,
             "bytes": size,
             "files": files,
@@ -167,7 +275,3 @@ class TableJob:
             "finished_at": _iso(time.time()),
             "version": __version__,
         }
-
-
-def _iso(t: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z"

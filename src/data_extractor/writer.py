@@ -44,10 +44,12 @@ class TableOutput:
     schema: str | None
     table: str
     run_id: str
+    window: str | None = None  # e.g. "extract_date=2026-01-01": the window's own folder
 
     @property
     def parts(self) -> list[str]:
-        return [_safe(p) for p in ([self.schema] if self.schema else []) + [self.table]]
+        return [_safe(p) for p in ([self.schema] if self.schema else []) + [self.table]
+                + ([self.window] if self.window else [])]
 
     @property
     def final(self) -> str:

@@ -20,17 +20,20 @@ def main(config_path: str) -> int:
     """
     from data_extractor.errors import ExtractorError
 
-    from .app import DataExtractorApp
+    from .terminal import console_to_log
 
-    try:
-        app = DataExtractorApp(config_path)
-    except ExtractorError as exc:  # a bad config: one line, before the screen is taken
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        code = app.run()
-    finally:
-        _stop_spark()
+    with console_to_log() as log_path:  # Spark's console output must not scribble on the screen
+        from .app import DataExtractorApp
+
+        try:
+            app = DataExtractorApp(config_path, console_log=log_path)
+        except ExtractorError as exc:  # a bad config: one line, before the screen is taken
+            print(f"error: {exc}", file=sys.__stderr__)
+            return 2
+        try:
+            code = app.run()
+        finally:
+            _stop_spark()
     return int(code or 0)
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from ..config import SourceConfig
+    from ..config import SnapshotConfig, SourceConfig
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,28 @@ class Dialect(ABC):
         conds = [f"({c})" for c in (where, extra) if c]
         return self.table_sql(table) + (" WHERE " + " AND ".join(conds) if conds else "")
 
-    def count_sql(self, table: TableRef, where: str | None = None, predicate: str | None = None) -> str:
+    # -------------------------------------------------------------- snapshots
+    snapshot_note: ClassVar[str] = "this database cannot share one snapshot across connections"
+
+    def open_snapshot(self, snapshot: SnapshotConfig) -> tuple[Any, str]:
+        """Take one point in time for a whole run: (a handle to keep open until the run ends, a token)."""
+        from ..errors import UserError
+
+        raise UserError(f"snapshot is not available for {self.name}: {self.snapshot_note}; "
+                        "remove snapshot.consistent from the config")
+
+    def use_snapshot(self, conn: Any, token: str | None) -> None:
+        """Make a reader connection see the run's snapshot (before its first query)."""
+
+    def close_snapshot(self, handle: Any) -> None:
+        if handle is not None:
+            try:
+                handle.close()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
+
+    def count_sql(self, table: TableRef, where: str | None = None, predicate: str | None = None,
+                  snapshot: str | None = None) -> str:
         return f"SELECT COUNT(*) FROM {self._filtered(table, where, predicate)}"
 
     def bounds_sql(self, table: TableRef, column: str, where: str | None = None) -> str:
@@ -266,7 +287,8 @@ class Dialect(ABC):
         return self.quote(column.name)
 
     def select_sql(
-        self, table: TableRef, columns: Sequence[ColumnInfo], predicate: str | None, where: str | None
+        self, table: TableRef, columns: Sequence[ColumnInfo], predicate: str | None, where: str | None,
+        snapshot: str | None = None,
     ) -> str:
         cols = ", ".join(self.select_expression(c) for c in columns)
         return f"SELECT {cols} FROM {self._filtered(table, where, predicate)}"

@@ -383,9 +383,23 @@ class OracleDialect(Dialect):
 
     def count_sql(
         self, table: TableRef, where: str | None = None, predicate: str | None = None,
-        *, as_of: str | None = None,
+        snapshot: str | None = None, *, as_of: str | None = None,
     ) -> str:
-        return f"SELECT COUNT(*) FROM {self._filtered(table, where, predicate, as_of)}"
+        return f"SELECT COUNT(*) FROM {self._filtered(table, where, predicate, as_of or snapshot)}"
+
+    # Flashback: the run's snapshot token is the AS OF clause itself ("SCN 123" or "TIMESTAMP ...").
+    def open_snapshot(self, snapshot: Any) -> tuple[Any, str]:
+        if snapshot.scn is not None:
+            return None, self.as_of_scn(snapshot.scn)
+        if snapshot.timestamp:
+            ts = dt.datetime.fromisoformat(snapshot.timestamp.replace("Z", "+00:00").replace("T", " "))
+            return None, f"TIMESTAMP {self.timestamp_literal(ts.replace(tzinfo=None))}"
+        conn = self.connect()
+        try:
+            scn = self.fetch_one(conn, self.current_scn_sql())[0]
+        finally:
+            conn.close()
+        return None, self.as_of_scn(int(scn))
 
     def bounds_sql(
         self, table: TableRef, column: str, where: str | None = None, *, as_of: str | None = None
@@ -462,10 +476,10 @@ class OracleDialect(Dialect):
 
     def select_sql(
         self, table: TableRef, columns: Sequence[ColumnInfo], predicate: str | None, where: str | None,
-        *, as_of: str | None = None,
+        snapshot: str | None = None, *, as_of: str | None = None,
     ) -> str:
         cols = ", ".join(self.select_expression(c) for c in columns)
-        return f"SELECT {cols} FROM {self._filtered(table, where, predicate, as_of)}"
+        return f"SELECT {cols} FROM {self._filtered(table, where, predicate, as_of or snapshot)}"
 
     def read_arrow(self, conn: Any, sql: str, schema: pa.Schema, fetch_size: int) -> Iterator[pa.RecordBatch]:
         import oracledb

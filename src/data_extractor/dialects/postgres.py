@@ -154,6 +154,25 @@ class PostgresDialect(Dialect):
         kind = "timestamptz" if value.tzinfo else "timestamp"
         return f"'{value.isoformat(sep=' ')}'::{kind}"
 
+    # snapshots: an exported snapshot, as pg_dump -j does
+    def open_snapshot(self, snapshot: Any) -> tuple[Any, str]:
+        conn = self.connect()
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        token = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        return conn, token
+
+    def use_snapshot(self, conn: Any, token: str | None) -> None:
+        if not token:
+            return
+        if not re.fullmatch(r"[0-9A-Fa-f-]+", token):
+            raise ValueError(f"not a PostgreSQL snapshot id: {token!r}")
+        cur = conn.cursor()
+        try:
+            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            cur.execute(f"SET TRANSACTION SNAPSHOT '{token}'")
+        finally:
+            cur.close()
+
     # catalog
     def schemas(self, conn: Any) -> list[str]:
         return [r[0] for r in self.fetch_all(conn, SCHEMAS_SQL)]

@@ -25,6 +25,7 @@ class ReadSpec:
     fetch_size: int
     retries: int = 2
     retry_wait: float = 1.0
+    snapshot: str | None = None  # the run's snapshot token (PostgreSQL snapshot id, Oracle AS OF clause)
 
     def schema(self) -> pa.Schema:
         from ..typemap import arrow_schema
@@ -32,7 +33,8 @@ class ReadSpec:
         return arrow_schema(self.columns)
 
     def sql(self, index: int) -> str:
-        return self.dialect.select_sql(self.table, self.columns, self.predicates[index], self.where)
+        return self.dialect.select_sql(self.table, self.columns, self.predicates[index], self.where,
+                                       snapshot=self.snapshot)
 
 
 def read_partition(spec: ReadSpec, index: int) -> Iterator[pa.RecordBatch]:
@@ -53,6 +55,7 @@ def read_partition(spec: ReadSpec, index: int) -> Iterator[pa.RecordBatch]:
                 raise
             time.sleep(spec.retry_wait * 2 ** (attempt - 1))
     try:
+        spec.dialect.use_snapshot(conn, spec.snapshot)
         yield from spec.dialect.read_arrow(conn, spec.sql(index), schema, spec.fetch_size)
     finally:
         _close(conn)

@@ -1,0 +1,90 @@
+"""Messages that workers and the run's threads post; handlers on the screens and the app own the state.
+
+Named in the past tense: each says what happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from data_extractor import events as ev
+    from data_extractor.dialects.base import ColumnInfo, TableInfo
+    from data_extractor.history import PublishedTable
+    from data_extractor.planning import PartitionPlan
+
+    from .choices import PlanChoice
+
+
+@dataclass
+class EngineFailed(Message):
+    """Something the engine was asked failed; shown as an error notification."""
+
+    message: str
+    title: str = "Error"
+
+
+@dataclass
+class SchemasLoaded(Message):
+    schemas: list[str]
+    default: str | None
+    configured: dict[str, str] = field(default_factory=dict)  # qualified name -> the config's name
+
+
+@dataclass
+class TablesLoaded(Message):
+    schema: str
+    tables: list[TableInfo]
+
+
+@dataclass
+class TablesFailed(Message):
+    schema: str
+    reason: str
+
+
+@dataclass
+class ColumnsLoaded(Message):
+    table: str
+    info: TableInfo
+    columns: list[ColumnInfo]
+
+
+@dataclass
+class PlanComputed(Message):
+    table: str
+    choice: PlanChoice
+    plan: PartitionPlan | None
+    columns: list[ColumnInfo]
+    error: str | None = None
+
+
+@dataclass
+class SparkWarmed(Message):
+    seconds: float | None  # None: it failed
+    error: str | None = None
+
+
+@dataclass
+class RunLaunched(Message):
+    handle: Any  # data_extractor.runner.RunHandle
+    extractor: Any  # the Extractor the run uses (closed when the run ends)
+
+
+@dataclass
+class RunLaunchFailed(Message):
+    reason: str
+
+
+@dataclass
+class RunEventReceived(Message):
+    event: ev.Event
+
+
+@dataclass
+class HistoryLoaded(Message):
+    tables: list[PublishedTable]
+    root: str

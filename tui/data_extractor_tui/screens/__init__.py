@@ -1,0 +1,1 @@
+"""The dashboard's screens: browse, plan, run, history, help."""
