@@ -49,7 +49,8 @@ url = "jdbc:postgresql://127.0.0.1:{port}/{db}"
 if {parts} == 1:
     df = s.read.jdbc(url, "bench", properties=props)
 else:
-    df = s.read.jdbc(url, "bench", column="id", lowerBound=1, upperBound={rows}, numPartitions={parts}, properties=props)
+    df = s.read.jdbc(url, "bench", column="id", lowerBound=1, upperBound={rows}, numPartitions={parts},
+                     properties=props)
 df.write.mode("overwrite").parquet("{out}")
 s.stop()
 """

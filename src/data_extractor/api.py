@@ -16,9 +16,9 @@ if TYPE_CHECKING:
     from .dialects.base import Dialect
     from .events import Event
     from .history import PublishedTable
-    from .state import TableState
     from .planning import PartitionPlan
     from .runner import RunHandle, RunResult
+    from .state import TableState
 
 
 class Extractor:

@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--partitions", type=int, help="override the partition count")
     pl.add_argument("--column", help="override the partition column")
     pl.add_argument("--json", action="store_true", help="print the plan as JSON")
+    pl.add_argument("--profile", action="store_true",
+                    help="also sample number columns declared without precision and suggest the decimal that holds them")
     r = cmd("run", "Extract the configured tables (or those named) into Parquet.")
     r.add_argument("--table", "-t", action="append", help="extract only this table (repeatable)")
     r.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
@@ -147,10 +149,20 @@ def cmd_plan(args: argparse.Namespace, out: Any) -> int:
         raise UserError(f"--partitions must be between 1 and 10000, not {args.partitions}")
     with _extractor(args.config) as ex:
         plan = ex.plan(args.table, args.strategy, args.partitions, args.column)
+        profiles = None
+        if args.profile:
+            from .profile import profile_numbers
+
+            profiles = profile_numbers(ex.dialect, ex.catalog, plan.ref, plan.estimated_rows)
     if args.json:
-        out.json(plan.to_dict())
+        data = plan.to_dict()
+        if profiles is not None:
+            data["profile"] = [p.to_dict() for p in profiles]
+        out.json(data)
     else:
         out.plan(plan)
+        if profiles is not None:
+            out.profile(profiles)
     return 0
 
 

@@ -106,3 +106,15 @@ class Output:
             table.add_row(s.table, s.watermark or "-", last.get("finished_at", "-"), window,
                           f"{last.get('rows', 0):,}" if last else "-", detail)
         self.console.print(table)
+
+    def profile(self, profiles: list[Any]) -> None:
+        if not profiles:
+            self.console.print("profile: no number columns without a declared precision")
+            return
+        table = Table(title="Number columns without a declared precision", title_justify="left")
+        for name in ("column", "lands as", "rows looked at", "integer digits", "decimals", "suggested", "note"):
+            table.add_column(name, overflow="fold", no_wrap=name in ("lands as", "suggested"))
+        for p in profiles:
+            table.add_row(p.column, p.current, f"{p.rows_sampled:,}", str(p.integer_digits), str(p.scale),
+                          p.suggested, p.note if p.fits else f"[yellow]{p.note}[/]")
+        self.console.print(table)

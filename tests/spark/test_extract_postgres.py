@@ -41,7 +41,7 @@ def test_three_tables_in_parallel_sessions_equal_their_sources(pg, pg_conn, tmp_
     result = Extractor(cfg).run(on_event=seen.append)
     assert result.ok, result.to_dict()
     manifests = []
-    for i, name in enumerate(three_tables):
+    for i, _name in enumerate(three_tables):
         folder = tmp_path / "out" / "public" / f"typed_{i}"
         assert_parquet_equals_source(pg_conn, f"typed_{i}", str(folder))
         manifests.append(json.loads((folder / "_manifest.json").read_text()))

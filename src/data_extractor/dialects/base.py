@@ -190,6 +190,7 @@ class Dialect(ABC):
 
     def use_snapshot(self, conn: Any, token: str | None) -> None:
         """Make a reader connection see the run's snapshot (before its first query)."""
+        return None
 
     def close_snapshot(self, handle: Any) -> None:
         if handle is not None:
@@ -260,6 +261,15 @@ class Dialect(ABC):
         nulls = (lo_hi[2] - lo_hi[3]) / lo_hi[2] if lo_hi[2] else 0.0
         how = "an exact NTILE scan" if fraction >= 1.0 else f"an NTILE over a {fraction:.2%} sample"
         return Distribution(points, nulls, "exact" if fraction >= 1.0 else "sample", how)
+
+    # --------------------------------------------------------------- profile
+    def unconstrained_number(self, column: ColumnInfo) -> bool:
+        """A number column declared without precision (its values decide what decimal holds them)."""
+        return False
+
+    def numeric_profile_sql(self, table: TableRef, column: str, fraction: float) -> str | None:
+        """SQL returning (largest count of integer digits, largest scale, rows looked at), or None."""
+        return None
 
     # ------------------------------------------------------------ partitions
     def range_predicates(self, column: str, cuts: Sequence[Literal]) -> list[str]:

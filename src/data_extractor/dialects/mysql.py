@@ -154,9 +154,11 @@ def select_template(column_type: str) -> str | None:
     base, _, _ = _parse(column_type)
     if base in ("bit", "year"):
         return "CAST({} AS UNSIGNED)" if base == "bit" else "CAST({} AS SIGNED)"
+    if base == "float":  # the text protocol sends FLOAT with 6 digits; as a double it arrives exact
+        return "({} + 0E0)"
     if base in _GEOMETRY:
         return "ST_AsBinary({})"
-    plain = {*_SIGNED, "decimal", "numeric", "dec", "fixed", "float", "double", "real", "double precision",
+    plain = {*_SIGNED, "decimal", "numeric", "dec", "fixed", "double", "real", "double precision",
              "date", "datetime", "timestamp", *_TEXT, *_BINARY}
     return None if base in plain else "CAST({} AS CHAR)"
 
@@ -447,10 +449,19 @@ class MySQLDialect(Dialect):
                 except ValueError as exc:
                     raise _explain(rows, schema, exc) from None
         except BaseException:
-            # Closing an unbuffered cursor reads the rest of the result: drop the connection instead.
-            try:
-                conn.close()
-            except Exception:  # noqa: BLE001 - already broken
-                pass
+            _abandon(conn, cur)
             raise
         cur.close()
+
+
+def _abandon(conn: Any, cur: Any) -> None:
+    """Drop an unfinished unbuffered read without reading its remaining rows (which closing the cursor
+    would do): close the connection, then retire the cursor and its result so that nothing reads later."""
+    try:
+        conn.close()
+    except Exception:  # noqa: BLE001 - already broken or closed
+        pass
+    result = getattr(cur, "_result", None)
+    if result is not None:
+        result.unbuffered_active = False
+    cur.connection = None

@@ -387,6 +387,17 @@ class OracleDialect(Dialect):
     ) -> str:
         return f"SELECT COUNT(*) FROM {self._filtered(table, where, predicate, as_of or snapshot)}"
 
+    def unconstrained_number(self, column: ColumnInfo) -> bool:
+        return column.source_type == "NUMBER"
+
+    def numeric_profile_sql(self, table: TableRef, column: str, fraction: float) -> str | None:
+        # Integer digits from the magnitude; scale from the digits after the point in TO_CHAR's text form.
+        q = self.quote(column)
+        frac = f"ABS({q}) - TRUNC(ABS({q}))"
+        return (f"SELECT MAX(CASE WHEN TRUNC(ABS({q})) <> 0 THEN LENGTH(TO_CHAR(TRUNC(ABS({q})))) END), "
+                f"MAX(CASE WHEN {frac} <> 0 THEN LENGTH(TO_CHAR({frac})) - 1 ELSE 0 END), COUNT({q}) "
+                f"FROM {self.sampled_table_sql(table, fraction)} WHERE {q} IS NOT NULL")
+
     # Flashback: the run's snapshot token is the AS OF clause itself ("SCN 123" or "TIMESTAMP ...").
     def open_snapshot(self, snapshot: Any) -> tuple[Any, str]:
         if snapshot.scn is not None:

@@ -232,6 +232,16 @@ class PostgresDialect(Dialect):
         rows = self.fetch_all(conn, f"SELECT unnest(%s::text::{cast}[])", (text,))
         return [r[0] for r in rows]
 
+    # profile
+    def unconstrained_number(self, column: ColumnInfo) -> bool:
+        return column.source_type == "numeric"
+
+    def numeric_profile_sql(self, table: TableRef, column: str, fraction: float) -> str | None:
+        q = self.quote(column)
+        return (f"SELECT max(length(trunc(abs({q}))::text)) FILTER (WHERE trunc(abs({q})) <> 0), max(scale({q})), "
+                f"count({q}) FROM {self.sampled_table_sql(table, fraction)} WHERE {q} IS NOT NULL "
+                f"AND {q} <> 'NaN'::numeric")
+
     # partitions
     def hash_predicates(self, column: ColumnInfo, n: int) -> list[str]:
         q = self.quote(column.name)

@@ -35,7 +35,7 @@ class PlanScreen(Screen[None]):
     app: DataExtractorApp
 
     BINDINGS = [
-        Binding("r", "app.run", "run"),
+        Binding("r", "app.run", "run", priority=True),  # also from the partitions box (digits only)
         Binding("escape", "app.pop_screen", "back"),
         Binding("s", "focus('#strategy')", "strategy", show=False),
         Binding("n", "focus('#partitions')", "partitions", show=False),
@@ -169,6 +169,10 @@ class PlanScreen(Screen[None]):
     @on(Select.Changed, "#column")
     def _column_changed(self, event: Select.Changed) -> None:
         self._change(column=event.value if isinstance(event.value, str) else None)
+
+    @on(Input.Submitted, "#partitions")
+    def _partitions_submitted(self) -> None:
+        self.query_one("#plan-tables", OptionList).focus()
 
     @on(Input.Changed, "#partitions")
     def _partitions_changed(self, event: Input.Changed) -> None:

@@ -111,8 +111,22 @@ class CatalogTree(Tree[Item]):
 
     def cursor_to_first_table(self) -> None:
         first = next(iter(self._table_nodes.values()), None)
-        if first is not None:
-            self.move_cursor(first)
+        line = self._line_of(first) if first is not None else None
+        if line is not None:
+            self.move_cursor_to_line(line)  # by line: node lines are only known once the tree is drawn
+
+    def _line_of(self, target: TreeNode[Item]) -> int | None:
+        line = 0
+        for schema_node in self.root.children:
+            if schema_node is target:
+                return line
+            line += 1
+            if schema_node.is_expanded:
+                for child in schema_node.children:
+                    if child is target:
+                        return line
+                    line += 1
+        return None
 
     def refresh_marks(self, names: list[str]) -> None:
         for name in names:

@@ -18,7 +18,7 @@ BAR_WIDTH = 24
 class PlanView(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="plan-summary")
-        table: DataTable[str | Text] = DataTable(id="plan-partitions", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str | Text] = DataTable(id="plan-partitions", cursor_type="none", zebra_stripes=True)
         table.add_column("#", key="index")
         table.add_column("est. rows", key="rows")
         table.add_column("share", key="share", width=BAR_WIDTH)
