@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--column", help="override the partition column")
     pl.add_argument("--json", action="store_true", help="print the plan as JSON")
     pl.add_argument("--profile", action="store_true",
-                    help="also sample number columns declared without precision and suggest the decimal that holds them")
+                    help="also sample number columns without declared precision; suggest the decimal that holds them")
     r = cmd("run", "Extract the configured tables (or those named) into Parquet.")
     r.add_argument("--table", "-t", action="append", help="extract only this table (repeatable)")
     r.add_argument("--json", action="store_true", help="print one JSON summary on stdout")

@@ -87,8 +87,9 @@ class SourceConfig(_Strict):
 
 
 class SparkConfig(_Strict):
-    mode: Literal["auto", "local", "cluster", "databricks"] = "auto"
+    mode: Literal["auto", "local", "cluster", "databricks", "connect"] = "auto"
     master: str = "local[*]"
+    remote: str | None = None  # Spark Connect: "sc://host:15002", or "local[2]" for a local Connect server
     reader: Literal["auto", "python", "jdbc"] = "auto"
     conf: dict[str, str | int | float | bool] = Field(default_factory=dict)
     jdbc_jars: list[str] = Field(default_factory=list)

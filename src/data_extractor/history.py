@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from .fs import local_path
 from .writer import MANIFEST
 
 
@@ -27,6 +28,7 @@ class PublishedTable:
 def published(root: str) -> list[PublishedTable]:
     """Every published table under `root` (newest first), from its `_manifest.json`."""
     out: list[PublishedTable] = []
+    root = local_path(root) or root
     if not os.path.isdir(root):
         return out
     for dirpath, dirnames, filenames in os.walk(root):

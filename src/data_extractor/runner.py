@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import events as ev
 from .errors import ExtractorError, UserError
+from .fs import local_path
 from .logs import attach, detach, run_id_var, table_var
 from .tableio import TableJob, one_line
 
@@ -94,6 +95,7 @@ class Run:
         self.state = StateStore(extractor.config.output.path)
         self.snapshot_token: str | None = None
         self._snapshot_handle: Any = None
+        self.session: Any = None
         self.run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
         self._sink = on_event or (lambda e: None)
         self._lock = threading.Lock()
@@ -111,8 +113,6 @@ class Run:
             log.debug("event callback failed", exc_info=True)
 
     def cancel(self, table: str | None) -> None:
-        from .spark import session
-
         with self._lock:
             if table is None:
                 self.cancel_all = True
@@ -121,7 +121,9 @@ class Run:
                 self.cancelled.add(table)
                 targets = [k for k, j in self.jobs.items() if table in (k, j.table)]
         for name in targets:
-            session.cancel_group(self.jobs[name].group)
+            tracker = self.jobs[name].tracker
+            if tracker is not None:
+                tracker.cancel()
 
     def is_cancelled(self, table: str) -> bool:
         return self.cancel_all or table in self.cancelled
@@ -146,14 +148,18 @@ class Run:
             log.info("run %s: %d table(s) -> %s", self.run_id, len(self.tables), cfg.output.path)
             from .writer import mark_run
 
-            mark_run(cfg.output.path, self.run_id)
+            if local_path(cfg.output.path) is not None:
+                mark_run(cfg.output.path, self.run_id)  # a bad local path fails before Spark starts
             try:
-                spark.get_session(cfg.spark)
+                self.session = spark.get_session(cfg.spark)
             except Exception as exc:  # noqa: BLE001 - reported as every table's failure
                 reason = f"Spark did not start: {one_line(exc)}"
                 log.error(reason)
                 result.tables = [self._fail(t, reason, 0.0) for t in self.tables]
                 return
+            if local_path(cfg.output.path) is None:
+                mark_run(cfg.output.path, self.run_id, self.session)
+            self.state.session = self.session
             result.spark_seconds = spark.startup_seconds()
             self.emit(ev.SparkReady(self.run_id, result.spark_seconds or 0.0, cfg.spark.master))
             if cfg.snapshot.enabled:
@@ -178,7 +184,7 @@ class Run:
             if self._snapshot_handle is not None:
                 self.extractor.dialect.close_snapshot(self._snapshot_handle)
             result.seconds = time.monotonic() - t0
-            finish_run(cfg.output.path, self.run_id)
+            finish_run(cfg.output.path, self.run_id, self.session)
             ok = [t.table for t in result.tables if t.status == "succeeded"]
             bad = [t.table for t in result.tables if t.status == "failed"]
             cancelled = [t.table for t in result.tables if t.status == "cancelled"]
@@ -254,14 +260,16 @@ class Run:
             log.debug("could not record the failure in the state", exc_info=True)
 
     def _monitor(self, stop: threading.Event) -> None:
-        from .spark import session
-
+        last: dict[str, tuple[int, int, int]] = {}
         while not stop.wait(0.5):
             with self._lock:
-                jobs = [j for j in self.jobs.values() if j.started is not None]
+                jobs = [j for j in self.jobs.values() if j.tracker is not None]
             for job in jobs:
                 try:
-                    done, total = session.group_progress(job.group)
+                    done, total = job.tracker.poll()
                 except Exception:  # noqa: BLE001 - progress is best effort
                     continue
-                self.emit(job.progress_event(done, total))
+                tick = int(time.monotonic() // 2)  # unchanged progress is repeated every 2 s (for rows/s)
+                if last.get(job.label) != (done, total, tick):
+                    last[job.label] = (done, total, tick)
+                    self.emit(job.progress_event(done, total))

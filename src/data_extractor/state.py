@@ -7,7 +7,6 @@ state. A watermark advances only after its window's data and manifest were publi
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -29,19 +28,33 @@ class TableState:
 
 
 class StateStore:
-    def __init__(self, output_root: str) -> None:
-        self.folder = os.path.join(output_root, "_state")
+    """State under `{output}/_state/`; on a Hadoop URI output, set `session` before the first use."""
+
+    def __init__(self, output_root: str, session: Any = None) -> None:
+        self.root = output_root
+        self.session = session
+        self._fs: Any = None
+
+    @property
+    def fs(self) -> Any:
+        if self._fs is None:
+            from .fs import for_output
+
+            self._fs, base = for_output(self.root, self.session)
+            self.folder = self._fs.join(base, "_state")
+        return self._fs
 
     def _path(self, table: str) -> str:
         safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in table)
-        return os.path.join(self.folder, f"{safe}.json")
+        fs = self.fs
+        return fs.join(self.folder, f"{safe}.json")
 
     def load(self, table: str) -> TableState:
-        try:
-            with open(self._path(table), encoding="utf-8") as fh:
-                data = json.load(fh)
-        except FileNotFoundError:
+        path = self._path(table)
+        if not self.fs.exists(path):
             return TableState(table)
+        try:
+            data = json.loads(self.fs.read_text(path))
         except (OSError, ValueError) as exc:
             from .errors import ExtractorError
 
@@ -50,15 +63,10 @@ class StateStore:
         return TableState(table, data.get("watermark"), data.get("columns"), data.get("history", []))
 
     def save(self, state: TableState) -> None:
-        os.makedirs(self.folder, exist_ok=True)
         path = self._path(state.table)
-        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+        self.fs.makedirs(self.folder)
         state.history = state.history[-HISTORY:]
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(asdict(state), fh, indent=2, default=str)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        self.fs.write_text(path, json.dumps(asdict(state), indent=2, default=str))  # atomic on local disks
 
     def record(self, table: str, entry: dict[str, Any], watermark: str | None = None,
                columns: list[dict[str, Any]] | None = None) -> TableState:
@@ -74,13 +82,11 @@ class StateStore:
             return state
 
     def all(self) -> list[TableState]:
-        if not os.path.isdir(self.folder):
-            return []
+        fs = self.fs
         out = []
-        for name in sorted(os.listdir(self.folder)):
+        for name in sorted(fs.listdir(self.folder)):
             if name.endswith(".json"):
-                with open(os.path.join(self.folder, name), encoding="utf-8") as fh:
-                    data = json.load(fh)
+                data = json.loads(fs.read_text(fs.join(self.folder, name)))
                 out.append(TableState(data["table"], data.get("watermark"), data.get("columns"),
                                       data.get("history", [])))
         return out

@@ -75,6 +75,7 @@ class TableJob:
         self.estimated_rows: int | None = None
         self.partitions = 0
         self.output: Any = None
+        self.tracker: Any = None
 
     def progress_event(self, done: int, total: int) -> ev.TableProgress:
         elapsed = time.monotonic() - (self.started or time.monotonic())
@@ -129,14 +130,14 @@ class TableJob:
                         entry.fetch_size or cfg.defaults.fetch_size, cfg.defaults.retries, cfg.defaults.retry_wait,
                         run.snapshot_token)
         schema_name, table_name = split_name(entry.name)
+        session = spark.thread_session(cfg.spark)
         out = TableOutput(cfg.output.path, schema_name or plan.schema, table_name, run.run_id,
-                          self.window.label if self.window else None)
+                          self.window.label if self.window else None, session)
         self.output = out
         out.prepare()
         self.estimated_rows, self.partitions = plan.estimated_rows, len(plan.partitions)
-        session = spark.thread_session(cfg.spark)
         self.session_id = f"{id(session):x}"
-        spark.set_job_group(session, self.group, f"data-extractor {self.label}")
+        self.tracker = spark.TableProgress(session, self.group, f"data-extractor {self.label}")
         self.started = time.monotonic()
         self.started_at = time.time()
         run.emit(ev.TableStarted(run.run_id, self.label, len(plan.partitions), plan.estimated_rows))
@@ -144,7 +145,7 @@ class TableJob:
         try:
             rows_read, partition_stats = self._execute(session, spec, out, reader)
         finally:
-            spark.clear_job_group(session)
+            self.tracker.close()
         if run.is_cancelled(self.table):
             raise ExtractorError("cancelled")
         rows, size = out.written_rows()
@@ -223,7 +224,7 @@ class TableJob:
 
     def _execute(self, session: Any, spec: Any, out: Any, reader: str) -> tuple[int | None, list[dict[str, Any]]]:
         cfg = self.owner.extractor.config
-        if reader == "python" and cfg.output.writer == "arrow":
+        if reader == "python" and cfg.output.writer == "arrow" and out.is_local:
             from .spark.arrow_writer import run_arrow_native
 
             stats = run_arrow_native(session, spec, out.staging, cfg.output.compression,

@@ -4,38 +4,28 @@ Layout: ``{output}/{schema}/{table}/`` holds the published files and ``_manifest
 A run writes into ``{output}/_staging/{run_id}/{schema}/{table}/`` and publishes by renaming:
 the old folder is moved aside, the new one moved in, the old one removed. A crash leaves the
 published folder as it was (or, between the two renames, restorable: `recover()` runs first).
+Works on local and mounted paths (/dbfs, /Volumes) and on Hadoop URIs (s3a://, abfss://, ...).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import UserError
+from .fs import LocalFS, for_output, local_path
 
 MANIFEST = "_manifest.json"
+__all__ = ["MANIFEST", "TableOutput", "local_path", "mark_run", "finish_run", "recover"]
 
 
 def _safe(part: str) -> str:
     """A folder name for a schema or table name (the config's spelling, minus path separators)."""
     cleaned = part.replace("/", "_").replace("\\", "_").strip()
     return cleaned if cleaned not in ("", ".", "..") else "_"
-
-
-def local_path(uri: str) -> str | None:
-    """A local path for `uri`, or None for a non-local file system (s3a://, abfss://, ...)."""
-    if uri.startswith("file://"):
-        return uri[len("file://"):]
-    if uri.startswith("dbfs:/"):
-        return "/dbfs/" + uri[len("dbfs:/"):].lstrip("/") if os.path.isdir("/dbfs") else None
-    if "://" in uri:
-        return None
-    return uri
 
 
 @dataclass
@@ -45,6 +35,15 @@ class TableOutput:
     table: str
     run_id: str
     window: str | None = None  # e.g. "extract_date=2026-01-01": the window's own folder
+    session: Any = None  # a Spark session, for Hadoop URIs
+    fs: Any = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.fs, self.base = for_output(self.root, self.session)
+
+    @property
+    def is_local(self) -> bool:
+        return not self.fs.hadoop
 
     @property
     def parts(self) -> list[str]:
@@ -53,125 +52,112 @@ class TableOutput:
 
     @property
     def final(self) -> str:
-        return os.path.join(self.root, *self.parts)
+        return self.fs.join(self.base, *self.parts)
 
     @property
     def staging(self) -> str:
-        return os.path.join(self.root, "_staging", self.run_id, *self.parts)
+        return self.fs.join(self.base, "_staging", self.run_id, *self.parts)
 
     @property
     def trash(self) -> str:
-        return os.path.join(self.root, "_staging", self.run_id, "_replaced", *self.parts)
+        return self.fs.join(self.base, "_staging", self.run_id, "_replaced", *self.parts)
 
     def prepare(self) -> None:
-        recover(self.root)
-        if os.path.exists(self.staging):
-            shutil.rmtree(self.staging)
+        recover(self.base, self.fs)
         try:
-            os.makedirs(os.path.dirname(self.staging), exist_ok=True)
+            if self.fs.exists(self.staging):
+                self.fs.rmtree(self.staging)
+            self.fs.makedirs(self.fs.dirname(self.staging))
         except OSError as exc:
-            raise UserError(f"output path {self.root} is not writable ({exc.strerror}); "
+            raise UserError(f"output path {self.root} is not writable ({exc.strerror or exc}); "
                             "fix output.path or its permissions") from None
 
     def files(self) -> list[str]:
-        return sorted(f for f in os.listdir(self.staging) if f.endswith(".parquet"))
+        return sorted(f for f in self.fs.listdir(self.staging) if f.endswith(".parquet"))
 
     def written_rows(self) -> tuple[int, int]:
         """(rows, bytes) over the staged Parquet files, from their footers."""
+        files = self.files()
+        size = sum(self.fs.size(self.fs.join(self.staging, f)) for f in files)
+        if not self.is_local:
+            return (self.session.read.parquet(self.staging).count() if files else 0), size
         import pyarrow.parquet as pq
 
-        rows = size = 0
-        for name in self.files():
-            path = os.path.join(self.staging, name)
-            rows += pq.read_metadata(path).num_rows
-            size += os.path.getsize(path)
-        return rows, size
+        return sum(pq.read_metadata(os.path.join(self.staging, f)).num_rows for f in files), size
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        tmp = os.path.join(self.staging, MANIFEST + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(manifest, fh, indent=2, default=str)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, os.path.join(self.staging, MANIFEST))
+        self.fs.write_text(self.fs.join(self.staging, MANIFEST), json.dumps(manifest, indent=2, default=str))
 
     def publish(self) -> None:
         """Swap the staged folder in for the published one."""
-        os.makedirs(os.path.dirname(self.final), exist_ok=True)
-        if os.path.exists(self.final):
-            os.makedirs(os.path.dirname(self.trash), exist_ok=True)
-            _write_marker(self.root, self.run_id, self.final, self.trash)
-            os.rename(self.final, self.trash)
-            os.rename(self.staging, self.final)
-            _clear_marker(self.root, self.run_id)
-            shutil.rmtree(self.trash, ignore_errors=True)
+        fs = self.fs
+        fs.makedirs(fs.dirname(self.final))
+        if fs.exists(self.final):
+            fs.makedirs(fs.dirname(self.trash))
+            marker = _marker(fs, self.base, self.run_id)
+            fs.write_text(marker, json.dumps({"final": self.final, "trash": self.trash}))
+            fs.rename(self.final, self.trash)
+            fs.rename(self.staging, self.final)
+            fs.remove(marker)
+            fs.rmtree(self.trash)
         else:
-            os.rename(self.staging, self.final)
+            fs.rename(self.staging, self.final)
 
     def discard(self) -> None:
-        shutil.rmtree(self.staging, ignore_errors=True)
+        self.fs.rmtree(self.staging)
 
 
-def _marker(root: str, run_id: str) -> str:
-    return os.path.join(root, "_staging", run_id, "_publishing.json")
+def _marker(fs: Any, base: str, run_id: str) -> str:
+    return fs.join(base, "_staging", run_id, "_publishing.json")
 
 
-def _write_marker(root: str, run_id: str, final: str, trash: str) -> None:
-    with open(_marker(root, run_id), "w", encoding="utf-8") as fh:
-        json.dump({"final": final, "trash": trash}, fh)
+def recover(base: str, fs: Any = None) -> None:
+    """Undo a publish cut short between its two renames, and drop staging left by killed runs."""
+    fs = fs or LocalFS()
+    staging = fs.join(base, "_staging")
+    for run in fs.listdir(staging):
+        folder = fs.join(staging, run)
+        marker = fs.join(folder, "_publishing.json")
+        if fs.exists(marker):
+            info = json.loads(fs.read_text(marker))
+            if not fs.exists(info["final"]) and fs.exists(info["trash"]):
+                fs.rename(info["trash"], info["final"])
+            fs.remove(marker)
+        pid_file = fs.join(folder, "_pid")
+        has_pid = fs.exists(pid_file)
+        stale = time.time() - fs.mtime(folder) > 60
+        if (has_pid and not _alive(fs.read_text(pid_file))) or (not has_pid and stale):
+            fs.rmtree(folder)  # left by a run that was killed
 
 
-def _clear_marker(root: str, run_id: str) -> None:
+def _alive(pid_text: str) -> bool:
+    host, _, pid = pid_text.strip().rpartition("@")
+    if host and host != os.uname().nodename:
+        return True  # another machine's run: assume it is alive
     try:
-        os.remove(_marker(root, run_id))
-    except FileNotFoundError:
-        pass
-
-
-def recover(root: str) -> None:
-    """Undo a publish cut short between its two renames, and drop stale staging folders."""
-    staging = Path(root, "_staging")
-    if not staging.is_dir():
-        return
-    for run in staging.iterdir():
-        marker = run / "_publishing.json"
-        if marker.is_file():
-            info = json.loads(marker.read_text())
-            if not os.path.exists(info["final"]) and os.path.exists(info["trash"]):
-                os.rename(info["trash"], info["final"])
-            marker.unlink()
-        has_pid = (run / "_pid").is_file()
-        if (has_pid and not _run_alive(run)) or (not has_pid and time.time() - run.stat().st_mtime > 60):
-            shutil.rmtree(run, ignore_errors=True)  # left by a run that was killed
-
-
-def _run_alive(run: Path) -> bool:
-    pid_file = run / "_pid"
-    try:
-        pid = int(pid_file.read_text())
+        os.kill(int(pid), 0)
     except (OSError, ValueError):
-        return False
-    try:
-        os.kill(pid, 0)
-    except OSError:
         return False
     return True
 
 
-def mark_run(root: str, run_id: str) -> None:
+def mark_run(root: str, run_id: str, session: Any = None) -> None:
     """Record the running process, so a concurrent run does not sweep this run's staging folder."""
-    folder = Path(root, "_staging", run_id)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "_pid").write_text(str(os.getpid()))
+        fs, base = for_output(root, session)
+        folder = fs.join(base, "_staging", run_id)
+        fs.makedirs(folder)
+        fs.write_text(fs.join(folder, "_pid"), f"{os.uname().nodename}@{os.getpid()}")
     except OSError as exc:
-        raise UserError(f"output path {root} is not writable ({exc.strerror}); "
+        raise UserError(f"output path {root} is not writable ({exc.strerror or exc}); "
                         "fix output.path or its permissions") from None
 
 
-def finish_run(root: str, run_id: str) -> None:
-    shutil.rmtree(os.path.join(root, "_staging", run_id), ignore_errors=True)
+def finish_run(root: str, run_id: str, session: Any = None) -> None:
     try:
-        os.rmdir(os.path.join(root, "_staging"))
-    except OSError:
-        pass
+        fs, base = for_output(root, session)
+    except UserError:
+        return
+    fs.rmtree(fs.join(base, "_staging", run_id))
+    if not fs.listdir(fs.join(base, "_staging")):
+        fs.rmtree(fs.join(base, "_staging"))

@@ -75,7 +75,7 @@ def test_required_keys_name_the_missing_key(key: str) -> None:
 def test_describe_jdbc_url_and_properties(d: MySQLDialect) -> None:
     secret = get_dialect(source(password="Sup3r-s3cret"))
     assert secret.describe() == "mysql://u@db:3306/shop"
-    assert secret.jdbc_url() == "jdbc:mariadb://db:3306/shop"
+    assert secret.jdbc_url() == "jdbc:mysql://db:3306/shop?permitMysqlScheme"
     assert "Sup3r-s3cret" not in secret.describe() + secret.jdbc_url()
     props = secret.jdbc_properties()
     assert props["driver"] == "org.mariadb.jdbc.Driver" and props["sessionVariables"] == "time_zone='+00:00'"
@@ -174,7 +174,8 @@ def test_wide_decimals_take_the_configured_number_type() -> None:
         ("float", "({} + 0E0)"), ("time(3)", "CAST({} AS CHAR)"), ("inet6", "CAST({} AS CHAR)"),
         ("point", "ST_AsBinary({})"), ("int(11)", None), ("bigint(20) unsigned", None), ("double", None),
         ("decimal(65,30)", None), ("datetime(6)", None), ("timestamp", None), ("json", None),
-        ("enum('a','b')", None), ("set('a')", None), ("longblob", None), ("tinyint(1)", None),
+        ("enum('a','b')", "CAST({} AS CHAR)"), ("set('a')", "CAST({} AS CHAR)"), ("char(3)", "CAST({} AS CHAR)"),
+        ("varchar(3)", None), ("longblob", None), ("tinyint(1)", None), ("binary(4)", None),
     ],
 )
 def test_select_templates(column_type: str, template: str | None) -> None:

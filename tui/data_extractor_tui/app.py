@@ -47,7 +47,7 @@ class DataExtractorApp(App[int]):
     """
 
     TITLE = "Data Extractor"
-    CSS_PATH = "dashboard.tcss"
+    CSS_PATH = str(Path(__file__).with_name("dashboard.tcss"))  # absolute: subclasses live elsewhere
     BINDINGS = [
         Binding("h", "history", "history"),
         Binding("question_mark", "help", "help"),
@@ -155,7 +155,7 @@ class DataExtractorApp(App[int]):
     def launch(self, names: list[str], choices: dict[str, PlanChoice]) -> None:
         """Start the run (its own threads do the work; this returns at once)."""
         try:
-            ex = Extractor(with_choices(self.extractor.config, choices))
+            ex = type(self.extractor)(with_choices(self.extractor.config, choices))
             handle = ex.start(names, on_event=self._forward)
         except Exception as exc:  # noqa: BLE001
             self.post_message(RunLaunchFailed(one_line(exc)))

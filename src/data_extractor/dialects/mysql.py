@@ -156,6 +156,8 @@ def select_template(column_type: str) -> str | None:
         return "CAST({} AS UNSIGNED)" if base == "bit" else "CAST({} AS SIGNED)"
     if base == "float":  # the text protocol sends FLOAT with 6 digits; as a double it arrives exact
         return "({} + 0E0)"
+    if base in ("char", "nchar", "national char", "enum", "set"):
+        return "CAST({} AS CHAR)"  # typed VARCHAR, so that Spark's JDBC reader does not pad it to the width
     if base in _GEOMETRY:
         return "ST_AsBinary({})"
     plain = {*_SIGNED, "decimal", "numeric", "dec", "fixed", "double", "real", "double precision",
@@ -327,8 +329,11 @@ class MySQLDialect(Dialect):
         return f"mysql://{s.user}@{s.host}:{self._port}/{s.database}"
 
     def jdbc_url(self) -> str:
+        # The jdbc:mysql scheme makes Spark pick its MySQL dialect (backquoted names: with its default
+        # dialect a column "id" is read as the text 'id'); MariaDB Connector/J 3 accepts that scheme
+        # with permitMysqlScheme, 2.x always does.
         s = self.source
-        return f"jdbc:mariadb://{s.host}:{self._port}/{s.database}"
+        return f"jdbc:mysql://{s.host}:{self._port}/{s.database}?permitMysqlScheme"
 
     def jdbc_properties(self) -> dict[str, str]:
         # Same session as the Python reader: TIMESTAMP values arrive as UTC wall-clock text.

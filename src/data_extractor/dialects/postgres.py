@@ -150,6 +150,13 @@ class PostgresDialect(Dialect):
         s = self.source
         return f"jdbc:postgresql://{s.host}:{s.port or self.default_port}/{s.database}"
 
+    # The JDBC driver turns dates and timestamps into java.sql values in the JVM's zone (a wall clock that
+    # zone skips moves, year 1 shifts): the jdbc reader takes their text instead, in UTC.
+    jdbc_temporal_as_text = True
+
+    def jdbc_properties(self) -> dict[str, str]:
+        return {**super().jdbc_properties(), "sessionInitStatement": "SET TimeZone TO 'UTC'"}
+
     def timestamp_literal(self, value: dt.datetime) -> str:
         kind = "timestamptz" if value.tzinfo else "timestamp"
         return f"'{value.isoformat(sep=' ')}'::{kind}"

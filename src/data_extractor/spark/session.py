@@ -1,5 +1,9 @@
-"""Spark sessions: one shared context, a child session per worker thread, job groups for progress.
+"""Spark sessions: one shared context, a child session per worker thread, progress per table.
 
+- Classic Spark: child sessions from `newSession()`, a job group (`run_id:table`) and a scheduler pool
+  per table; progress from the status tracker.
+- Spark Connect (Databricks serverless and shared clusters, `spark.remote`): child sessions from
+  `cloneSession()`, an operation tag per table; progress from `registerProgressHandler`.
 On Databricks, or wherever a session is already active, that session is reused and never stopped.
 """
 
@@ -10,6 +14,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -26,13 +31,13 @@ DEFAULT_CONF = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.scheduler.mode": "FAIR",
     "spark.ui.showConsoleProgress": "false",
-    "spark.sql.sources.partitionOverwriteMode": "dynamic",
 }
 LOCAL_CONF = {
     "spark.ui.enabled": "false",
     "spark.driver.bindAddress": "127.0.0.1",
     "spark.driver.host": "127.0.0.1",
     "spark.driver.memory": "2g",
+    "spark.connect.grpc.binding.address": "127.0.0.1",
 }
 
 
@@ -40,12 +45,25 @@ def is_databricks() -> bool:
     return "DATABRICKS_RUNTIME_VERSION" in os.environ
 
 
+def is_connect(session: Any) -> bool:
+    """Whether `session` is a Spark Connect client session (no SparkContext there)."""
+    return type(session).__module__.startswith("pyspark.sql.connect")
+
+
 def resolve_mode(cfg: SparkConfig) -> str:
     if cfg.mode != "auto":
         return cfg.mode
     if is_databricks():
         return "databricks"
+    if cfg.remote:
+        return "connect"
     return "local" if cfg.master.startswith("local") else "cluster"
+
+
+def use_session(session: SparkSession) -> None:
+    """Adopt a session the caller owns (a notebook's `spark`): reused, never stopped by us."""
+    with _lock:
+        _state.update(session=session, owned=False, seconds=0.0)
 
 
 def get_session(cfg: SparkConfig) -> SparkSession:
@@ -65,23 +83,33 @@ def get_session(cfg: SparkConfig) -> SparkSession:
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
         builder = SparkSession.builder.appName("data-extractor")
         conf = dict(DEFAULT_CONF)
-        if mode == "local":
+        local = (cfg.remote or cfg.master).startswith("local")
+        if local:
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
             conf.update(LOCAL_CONF)
             conf["spark.local.dir"] = os.path.join(tempfile.gettempdir(), "data-extractor-spark")
+            if "spark.driver.extraJavaOptions" not in cfg.conf:
+                log4j = os.path.join(os.path.dirname(__file__), "resources", "log4j2.properties")
+                conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j}"
+        if mode == "connect":
+            builder = builder.remote(cfg.remote or "local[*]")
+            if not local:
+                conf = {}  # a remote server has its own configuration
+        elif mode in ("local", "cluster"):
             builder = builder.master(cfg.master)
-        elif mode == "cluster":
-            builder = builder.master(cfg.master)
-        if mode == "local" and "spark.driver.extraJavaOptions" not in cfg.conf:
-            log4j = os.path.join(os.path.dirname(__file__), "resources", "log4j2.properties")
-            conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j}"
         if cfg.jdbc_jars:
             conf["spark.jars"] = ",".join(cfg.jdbc_jars)
         conf.update({k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in cfg.conf.items()})
         for k, v in conf.items():
             builder = builder.config(k, v)
-        session = builder.getOrCreate()
-        session.sparkContext.setLogLevel("ERROR")
+        with warnings.catch_warnings():
+            # A local Connect server takes the static settings at start; the client's echo of them warns.
+            warnings.simplefilter("ignore", UserWarning)
+            session = builder.getOrCreate()
+        if is_connect(session):
+            session.conf.get("spark.sql.session.timeZone")  # the server learns the session (cloneSession needs it)
+        else:
+            session.sparkContext.setLogLevel("ERROR")
         _state.update(session=session, owned=True, seconds=time.monotonic() - t0)
         return session
 
@@ -92,44 +120,79 @@ def startup_seconds() -> float | None:
 
 def thread_session(cfg: SparkConfig) -> SparkSession:
     """A child session for the calling worker thread: its own SQL conf and temp views, shared context."""
-    return get_session(cfg).newSession()
+    root = get_session(cfg)
+    return root.cloneSession() if is_connect(root) else root.newSession()
 
 
-def set_job_group(session: SparkSession, group: str, description: str, pool: str | None = None) -> None:
-    sc = session.sparkContext
-    sc.setJobGroup(group, description, interruptOnCancel=True)
-    sc.setLocalProperty("spark.scheduler.pool", pool or group.split(":")[-1])
+class TableProgress:
+    """Tasks done / total for one table's Spark work, from whichever source the session offers."""
+
+    def __init__(self, session: SparkSession, group: str, description: str) -> None:
+        self.session = session
+        self.group = group
+        self.connect = is_connect(session)
+        self._stages: dict[int, tuple[int, int]] = {}
+        if self.connect:
+            session.addTag(_tag(group))
+            session.registerProgressHandler(self._on_progress)
+        else:
+            sc = session.sparkContext
+            sc.setJobGroup(group, description, interruptOnCancel=True)
+            sc.setLocalProperty("spark.scheduler.pool", group.split(":", 1)[-1])
+
+    def _on_progress(self, stages: Any = None, **_: Any) -> None:
+        for st in stages or []:
+            sid = getattr(st, "stage_id", None)
+            total = int(getattr(st, "num_tasks", 0) or 0)
+            done = int(getattr(st, "num_completed_tasks", 0) or 0)
+            if sid is not None:
+                self._stages[sid] = (done, total)
+
+    def poll(self) -> tuple[int, int]:
+        if self.connect:
+            stages = list(self._stages.values())
+            return sum(d for d, _ in stages), sum(t for _, t in stages)
+        tracker = self.session.sparkContext.statusTracker()
+        done = total = 0
+        for job_id in tracker.getJobIdsForGroup(self.group):
+            job = tracker.getJobInfo(job_id)
+            for stage_id in job.stageIds if job else []:
+                stage = tracker.getStageInfo(stage_id)
+                if stage is not None:
+                    done += stage.numCompletedTasks
+                    total += stage.numTasks
+        return done, total
+
+    def cancel(self) -> None:
+        if self.connect:
+            self.session.interruptTag(_tag(self.group))
+        else:
+            self.session.sparkContext.cancelJobGroup(self.group)
+
+    def close(self) -> None:
+        if self.connect:
+            try:
+                self.session.removeProgressHandler(self._on_progress)
+                self.session.removeTag(_tag(self.group))
+                release(self.session)
+            except Exception:  # noqa: BLE001 - releasing is best effort
+                pass
+        else:
+            sc = self.session.sparkContext
+            sc.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
+            sc.setLocalProperty("spark.scheduler.pool", None)  # type: ignore[arg-type]
 
 
-def clear_job_group(session: SparkSession) -> None:
-    sc = session.sparkContext
-    sc.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
-    sc.setLocalProperty("spark.scheduler.pool", None)  # type: ignore[arg-type]
+def _tag(group: str) -> str:
+    # Tags may not contain commas; keep them short and plain.
+    return "dx-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in group)[:100]
 
 
-def cancel_group(group: str) -> None:
-    session = _state["session"]
-    if session is not None:
-        session.sparkContext.cancelJobGroup(group)
-
-
-def group_progress(group: str) -> tuple[int, int]:
-    """(tasks done, tasks total) over the jobs of a job group, from Spark's status tracker."""
-    session = _state["session"]
-    if session is None:
-        return 0, 0
-    tracker = session.sparkContext.statusTracker()
-    done = total = 0
-    for job_id in tracker.getJobIdsForGroup(group):
-        job = tracker.getJobInfo(job_id)
-        if job is None:
-            continue
-        for stage_id in job.stageIds:
-            stage = tracker.getStageInfo(stage_id)
-            if stage is not None:
-                done += stage.numCompletedTasks
-                total += stage.numTasks
-    return done, total
+def release(child: Any) -> None:
+    """Release a Spark Connect child session (otherwise stopping the root hangs the process)."""
+    if child is not _state["session"] and is_connect(child):
+        child.client.release_session()
+        child.client.close()
 
 
 def stop() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, get_args
 
 from data_extractor.config import Strategy
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -31,11 +31,22 @@ MAX_PARTITIONS = 10_000
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
 
 
+class CountInput(Input):
+    """A box for a whole number: other keys (r, h, ?) stay the screen's shortcuts."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character is not None and character.isdigit()
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable and not (event.character or "").isdigit():
+            event.prevent_default()  # not ours: skip Input's handler, and let it reach the bindings
+
+
 class PlanScreen(Screen[None]):
     app: DataExtractorApp
 
     BINDINGS = [
-        Binding("r", "app.run", "run", priority=True),  # also from the partitions box (digits only)
+        Binding("r", "app.run", "run"),
         Binding("escape", "app.pop_screen", "back"),
         Binding("s", "focus('#strategy')", "strategy", show=False),
         Binding("n", "focus('#partitions')", "partitions", show=False),
@@ -62,9 +73,9 @@ class PlanScreen(Screen[None]):
                     yield Label("column")
                     yield Select([], prompt="(auto)", id="column")
                     yield Label("partitions")
-                    yield Input(placeholder="auto", id="partitions", restrict=r"\d*", max_length=5,
-                                validators=[Integer(minimum=1, maximum=MAX_PARTITIONS)],
-                                valid_empty=True)
+                    yield CountInput(placeholder="auto", id="partitions", restrict=r"\d*", max_length=5,
+                                     validators=[Integer(minimum=1, maximum=MAX_PARTITIONS)],
+                                     valid_empty=True)
                 yield PlanView(id="plan-view")
         yield Footer()
 

@@ -126,11 +126,12 @@ class RunScreen(Screen[None]):
             return Text(f"{name}: {run.rows or 0:,} rows, {plural(run.files or 0, 'file')}, "
                         f"{size_text(run.bytes)}{took} → {run.path}")
         if run.status == "failed":
-            text = Text(f"{name} failed: {run.error}", style=tone(self.app, "error", bold=True))
+            text = Text()
+            text.append(f"{name} failed: {run.error}", style=tone(self.app, "error", bold=True))
             text.append("\nNothing was published for it. Its log: press l until the log pane shows "
-                        f"{name.rsplit('.', 1)[-1]}.", style="")
+                        f"{name.rsplit('.', 1)[-1]}.")
             if self.app.console_log:
-                text.append(f" Spark's own output: {self.app.console_log}", style="")
+                text.append(f" Spark's own output: {self.app.console_log}")
             return text
         if run.status in ("cancelled", "cancelling"):
             return Text(f"{name}: {run.status}. Nothing is published for a cancelled table; "

@@ -137,6 +137,7 @@ class CatalogTree(Tree[Item]):
     # ---------------------------------------------------------------- building
     def rebuild(self) -> None:
         """Redraw every schema from what is loaded (after a filter change, or new schemas)."""
+        cursor = self.cursor_node.data if self.cursor_node is not None else None
         self._generation += 1
         self._pending = 0
         self.clear()
@@ -153,6 +154,10 @@ class CatalogTree(Tree[Item]):
                 self._fill(schema, node, self._generation)
             elif schema in self.expanded:
                 self._want(schema, node)
+        if isinstance(cursor, TableItem) and cursor.name in self._table_nodes:  # stay on the same table
+            line = self._line_of(self._table_nodes[cursor.name])
+            if line is not None:
+                self.move_cursor_to_line(line)
 
     def _want(self, schema: str, node: TreeNode[Item]) -> None:
         node.remove_children()
@@ -197,7 +202,8 @@ class CatalogTree(Tree[Item]):
         return min(max(names + [NAME_MIN]), NAME_MAX)
 
     def _schema_label(self, schema: str) -> Text:
-        label = Text(schema, style="bold")
+        label = Text()
+        label.append(schema, style="bold")
         if schema in self.loading:
             label.append("  (loading…)", style="italic")
         elif schema in self.failed:
@@ -210,12 +216,17 @@ class CatalogTree(Tree[Item]):
 
     def _table_label(self, info: TableInfo, width: int) -> Text:
         marked = self.is_marked(qualified(info.schema, info.name))
-        label = Text("[x] " if marked else "[ ] ", style="bold" if marked else "dim")
+        label = Text()
+        label.append("[x] " if marked else "[ ] ", style="bold" if marked else "dim")
         label.append(fit(info.name, width), style="bold" if marked else "")
         label.append(f" {rows_text(info.rows):>7} {size_text(info.bytes):>8}", style="dim")
         if info.kind != "table":
             label.append(f" {info.kind}", style="italic dim")
         return label
+
+    def get_label_width(self, node: TreeNode[Item]) -> int:
+        """The label's width without rendering it: the tree asks for every line on each rebuild."""
+        return node.label.cell_len + (2 if node.allow_expand else 0)  # type: ignore[union-attr]
 
     # ----------------------------------------------------------------- events
     def _on_tree_node_expanded(self, event: Tree.NodeExpanded[Item]) -> None:

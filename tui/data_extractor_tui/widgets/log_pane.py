@@ -22,7 +22,8 @@ class LogPane(RichLog):
         self.seen = 0  # log lines of the model already considered
 
     def _line(self, e: LogLine) -> Text:
-        line = Text(self.clock.stamp(e.at) + " ", style=tone(self.app, "foreground-muted"))
+        line = Text()
+        line.append(self.clock.stamp(e.at) + " ", style=tone(self.app, "foreground-muted"))
         table = (e.table or "run").rsplit(".", 1)[-1]
         line.append(table[:TABLE_WIDTH].ljust(TABLE_WIDTH) + " ")
         if e.level in ("warning", "error", "critical"):

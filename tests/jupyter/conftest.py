@@ -1,0 +1,28 @@
+"""Fixtures of the notebook panel's tests."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from nb_helpers import Demo, make_demo  # noqa: E402
+
+from data_extractor.demo import write_config  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def demo_master(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    return make_demo(tmp_path_factory.mktemp("demo-master"))
+
+
+@pytest.fixture
+def demo(demo_master: Demo, tmp_path: Path) -> Demo:
+    """A private copy of the demo (database, config, empty output) for one test."""
+    shutil.copy(demo_master.db, tmp_path / "demo.db")
+    config = write_config(tmp_path, tmp_path / "demo.db", master="local[2]")
+    return Demo(tmp_path, tmp_path / "demo.db", config, demo_master.counts)
