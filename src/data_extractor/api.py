@@ -30,9 +30,16 @@ class Extractor:
         >>> ex.plan("public.orders").skew
     """
 
-    def __init__(self, config: ExtractorConfig | str | dict[str, Any]) -> None:
-        self.config = config if isinstance(config, ExtractorConfig) else load_config(config)
+    def __init__(self, config: ExtractorConfig | str | dict[str, Any], spark: Any = None, dbutils: Any = None
+                 ) -> None:
+        """`spark`: a session to use (a notebook's); reused and never stopped. `dbutils`: resolves
+        `{{secrets/<scope>/<key>}}` config values on Databricks."""
+        self.config = config if isinstance(config, ExtractorConfig) else load_config(config, dbutils)
         self.dialect: Dialect = get_dialect(self.config.source)
+        if spark is not None:
+            from .spark import session
+
+            session.use_session(spark)
 
     @cached_property
     def catalog(self) -> Catalog:

@@ -8,6 +8,7 @@ overridden by an environment variable named ``DATA_EXTRACTOR__SECTION__KEY``
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 from pathlib import Path
@@ -344,8 +345,11 @@ def _env_overrides_present(env: dict[str, str]) -> bool:
     return any(k.upper().startswith(ENV_PREFIX) for k in env)
 
 
-def load_config(source: str | os.PathLike[str] | dict[str, Any]) -> ExtractorConfig:
+def load_config(source: str | os.PathLike[str] | dict[str, Any], dbutils: Any = None) -> ExtractorConfig:
     """Load and validate a configuration from a YAML file path or a dict.
+
+    `${VAR}` values come from the environment; `{{secrets/<scope>/<key>}}` values from Databricks
+    secrets through `dbutils` (found automatically on Databricks when not given).
 
     Raises:
         ConfigError: one sentence naming the key (and the line) and what is wrong.
@@ -380,6 +384,10 @@ def load_config(source: str | os.PathLike[str] | dict[str, Any]) -> ExtractorCon
         raise ConfigError(f"{origin} must be a mapping with a 'source' section at the top level")
     env = dict(os.environ)
     raw = _interpolate(raw, (), env)
+    if "{{" in json.dumps(raw, default=str):
+        from .databricks import find_dbutils, resolve_secrets
+
+        raw = resolve_secrets(raw, dbutils if dbutils is not None else find_dbutils())
     try:
         return ExtractorConfig(**raw)
     except ValidationError as exc:

@@ -67,7 +67,11 @@ def rows_to_batches(
         values = [r[i] for r in rows]
         conv = converters[i] if converters else None
         if conv is not None:
-            values = [None if v is None else conv(v) for v in values]
+            try:
+                values = [None if v is None else conv(v) for v in values]
+            except (ValueError, TypeError) as exc:
+                text = str(exc)
+                raise ValueError(text if text.startswith("column ") else f"column {field.name!r}: {text}") from None
         try:
             arrays.append(pa.array(values, type=field.type))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:

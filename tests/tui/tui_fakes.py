@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from functools import cached_property
 
 from data_extractor import Extractor
 from data_extractor import events as ev
+from data_extractor.catalog import Catalog
+from data_extractor.dialects.base import TableInfo
 from data_extractor.history import PublishedTable
 
 RUN_ID = "20270115T080000-abc123"
@@ -111,3 +114,19 @@ class ScriptedExtractor(Extractor):
             PublishedTable("orders", "/data/extracts/main/orders", "20270114T170000-9f8e7d", 19_500, 449_000,
                            1, 3.1, "2027-01-14T17:00:09.000Z", "none", 1),
         ]
+
+
+class BigCatalog(Catalog):
+    """The demo database's catalog, with `tables` schemas of 10,000 tables each (no database holds them)."""
+
+    def schemas(self) -> list[str]:
+        return ["main", "archive"]
+
+    def tables(self, schema: str | None = None, pattern: str | None = None) -> list[TableInfo]:
+        return [TableInfo(schema or "main", f"t_{i:05d}", i * 10, i * 1024) for i in range(10_000)]
+
+
+class BigCatalogExtractor(Extractor):
+    @cached_property
+    def catalog(self) -> Catalog:
+        return BigCatalog(self.dialect)

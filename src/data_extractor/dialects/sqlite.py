@@ -62,9 +62,22 @@ def _converter(column: ColumnInfo) -> Callable[[Any], Any] | None:
     if t == "date":
         return lambda v: v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
     if t == "timestamp_ntz":
-        return lambda v: v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
+        def to_wall_clock(v: Any) -> dt.datetime:
+            d = v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
+            if d.utcoffset():  # pyarrow would move it to UTC: another wall clock than the one stored
+                raise ValueError(f"column {column.name!r}: {v!r} carries a UTC offset, which a wall-clock "
+                                 "timestamp cannot keep; store UTC or local times, or leave the column out")
+            return d.replace(tzinfo=None)
+
+        return to_wall_clock
     if t == "boolean":
-        return bool
+        def to_bool(v: Any) -> bool:
+            if isinstance(v, int | float) and float(v).is_integer():
+                return v != 0  # SQLite's own truth: any non-zero number
+            raise ValueError(f"column {column.name!r}: {v!r} is not a number, so not a SQLite boolean "
+                             "(0 or 1); convert it in the database or leave the column out")
+
+        return to_bool
     if t == "string":
         return lambda v: v if isinstance(v, str) else (v.decode() if isinstance(v, bytes) else str(v))
     return None

@@ -51,6 +51,7 @@ class BrowseScreen(Screen[None]):
         self._filter_timer: Timer | None = None
         self._detail_for: str | None = None
         self._schemas_loaded = False
+        self._cursor_placed = False
         self.query_one(CatalogTree).focus()
         self.update_status()
         self.load_schemas()
@@ -87,9 +88,10 @@ class BrowseScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def load_columns(self, item: TableItem) -> None:
-        catalog = self.app.extractor.catalog
-        try:
-            columns = catalog.columns(item.info.ref)
+        ex = self.app.extractor
+        try:  # the dialect directly: the name came from the catalog, so resolving it again (a full
+            # listing of the schema) is not needed
+            columns = ex.dialect.columns(ex.catalog.connection(), item.info.ref)
         except Exception as exc:  # noqa: BLE001
             self.post_message(EngineFailed(one_line(exc), f"Cannot read the columns of {item.name}"))
             return
@@ -110,8 +112,9 @@ class BrowseScreen(Screen[None]):
     def on_tables_loaded(self, message: TablesLoaded) -> None:
         tree = self.query_one(CatalogTree)
         tree.set_tables(message.schema, message.tables)
-        if tree.cursor_node is None or tree.cursor_line < 0:
-            tree.move_cursor_to_line(0)
+        if not self._cursor_placed:  # the first tables shown: put the cursor on the first of them
+            self._cursor_placed = True
+            self.call_after_refresh(tree.cursor_to_first_table)
         self.update_status()
 
     def on_tables_failed(self, message: TablesFailed) -> None:

@@ -174,8 +174,9 @@ class PlanScreen(Screen[None]):
 
     @on(Select.Changed, "#strategy")
     def _strategy_changed(self, event: Select.Changed) -> None:
-        if isinstance(event.value, str):
-            self._change(strategy=event.value)
+        if isinstance(event.value, str) and self.current is not None:
+            configured = configured_strategy(self.app.extractor.config, self.app.run_name(self.current))
+            self._change(strategy=None if event.value == configured else event.value)  # None: as configured
 
     @on(Select.Changed, "#column")
     def _column_changed(self, event: Select.Changed) -> None:
