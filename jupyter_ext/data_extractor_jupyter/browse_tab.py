@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from .compat import classed
+from .compat import classed, text_widget
 from .formatting import details_html, hint_html, matches, table_label
 
 if TYPE_CHECKING:
@@ -48,16 +48,15 @@ class BrowseTab:
                                            layout=widgets.Layout(width="320px")), "dx-search")
         self.refresh = classed(widgets.Button(icon="refresh", tooltip="Read the catalog again",
                                               layout=widgets.Layout(width="40px")), "dx-refresh")
-        self.tables = classed(widgets.SelectMultiple(rows=12, layout=widgets.Layout(width="100%")), "dx-tables")
-        self.selection = classed(widgets.HTML(), "dx-selection")
+        self.tables = classed(widgets.SelectMultiple(rows=12, layout=widgets.Layout(width="auto")), "dx-tables")
+        self.selection = text_widget("", "dx-selection")
         self.plan_button = classed(widgets.Button(description="Plan selected", icon="list"), "dx-plan-selected")
         self.run_button = classed(widgets.Button(description="Run selected", icon="play", button_style="primary"),
                                   "dx-run-selected")
-        self.details = classed(widgets.HTML(hint_html("select a table to see its columns and types")),
-                               "dx-details")
+        self.details = text_widget(hint_html("select a table to see its columns and types"), "dx-details")
         left = widgets.VBox([self.tables, self.selection, widgets.HBox([self.plan_button, self.run_button])],
-                            layout=widgets.Layout(width="48%"))
-        right = widgets.VBox([self.details], layout=widgets.Layout(width="52%", padding="0 0 0 12px"))
+                            layout=widgets.Layout(flex="0 0 44%"))
+        right = widgets.VBox([self.details], layout=widgets.Layout(flex="1 1 auto", margin="0 0 0 16px"))
         self.widget = widgets.VBox([widgets.HBox([self.schema, self.search, self.refresh]),
                                     widgets.HBox([left, right])])
 

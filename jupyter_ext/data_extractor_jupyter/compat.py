@@ -37,3 +37,8 @@ def classed(widget: Any, *classes: str) -> Any:
     for name in classes:
         widget.add_class(name)
     return widget
+
+
+def text_widget(value: str = "", *classes: str, width: str = "auto") -> widgets.HTML:
+    """An HTML widget as wide as it needs (ipywidgets 8 gives HTML a fixed inline width by default)."""
+    return classed(widgets.HTML(value, layout=widgets.Layout(width=width)), *classes)

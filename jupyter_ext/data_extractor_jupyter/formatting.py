@@ -37,9 +37,20 @@ def ok_html(text: str) -> str:
     return f'<span class="dx-ok" style="color:{GREEN}">&#10004; {escape(text)}</span>'
 
 
+def short_path(path: str) -> str:
+    """`path` relative to the working folder (a notebook's own) when it is below it, else as given."""
+    import os
+
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return path
+    return path if rel.startswith("..") or os.path.isabs(rel) else os.path.join(".", rel)
+
+
 def header_html(source: str, output: str, spark: str) -> str:
     colour = RED if spark.startswith("did not") else GREY
-    return (f"<b>Data Extractor</b>{NBSP * 2}{escape(source)} &rarr; {escape(output)}"
+    return (f"<b>Data Extractor</b>{NBSP * 2}{escape(source)} &rarr; {escape(short_path(output))}"
             f'{NBSP * 4}<span class="dx-spark" style="color:{colour}">Spark: {escape(spark)}</span>')
 
 
@@ -66,7 +77,7 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[str]], css: str, right: 
         align = "right" if i in right else "left"
         return f'<{tag} style="text-align:{align};padding:1px 10px 1px 0">{value}</{tag}>'
 
-    out = [f'<table class="{css}" style="border-collapse:collapse;font-size:12px">',
+    out = [f'<table class="{css}" style="border-collapse:collapse;font-size:12px;line-height:1.5">',
            "<tr>" + "".join(cell("th", i, escape(h)) for i, h in enumerate(head)) + "</tr>"]
     out += ["<tr>" + "".join(cell("td", i, v) for i, v in enumerate(row)) + "</tr>" for row in rows]
     return "".join(out) + "</table>"
@@ -80,8 +91,8 @@ def details_html(info: TableInfo, columns: Sequence[ColumnInfo]) -> str:
     rows = [(escape(c.name), escape(c.source_type), escape(c.spark_type), "yes" if c.nullable else "no",
              f"pk {c.primary_key}" if c.primary_key else ("indexed" if c.indexed else ""), escape(c.note or ""))
             for c in columns]
-    return f"<div>{head}</div>" + _table(("column", "type", "lands as", "null", "key", "note"), rows,
-                                         "dx-columns")
+    return _block(f"<div>{head}</div>" + _table(("column", "type", "lands as", "null", "key", "note"), rows,
+                                                "dx-columns"))
 
 
 def plan_html(plan: PartitionPlan) -> str:
@@ -106,11 +117,16 @@ def plan_html(plan: PartitionPlan) -> str:
     out += [f'<div style="color:{GREY}">note: {escape(n)}</div>' for n in plan.notes]
     if not plan.warnings:
         out.append(f'<div style="color:{GREY}">warnings: none</div>')
-    return "".join(out)
+    return _block("".join(out))
 
 
 def plan_error_html(table: str, message: str) -> str:
-    return f"<div><b>{escape(table)}</b>{NBSP * 2}{error_html(message)}</div>"
+    return _block(f"<b>{escape(table)}</b>{NBSP * 2}{error_html(message)}")
+
+
+def _block(inner: str) -> str:
+    """A block with ordinary line spacing (a widget's HTML inherits the tall line height of its inputs)."""
+    return f'<div style="line-height:1.5">{inner}</div>'
 
 
 def percent(done: int, total: int) -> str:

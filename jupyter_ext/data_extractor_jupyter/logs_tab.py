@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import ipywidgets as widgets
 
-from .compat import classed
+from .compat import classed, text_widget
 from .formatting import logs_html
 from .run_state import RunState
 
@@ -22,7 +22,7 @@ class LogsTab:
         self.filter = classed(widgets.Dropdown(options=[("all tables", ALL)], value=ALL, description="Table",
                                                style={"description_width": "initial"},
                                                layout=widgets.Layout(width="320px")), "dx-log-filter")
-        self.output = classed(widgets.HTML(logs_html([])), "dx-logs")
+        self.output = text_widget(logs_html([]), "dx-logs", width="100%")
         self.widget = widgets.VBox([self.filter, self.output])
         self.state: RunState | None = None
         self._lock = threading.Lock()

@@ -7,11 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import ipywidgets as widgets
-
 from data_extractor.errors import ExtractorError
 
-from .compat import classed
+from .compat import text_widget
 from .formatting import error_html, hint_html, ok_html, one_line
 
 log = logging.getLogger(__name__)
@@ -28,7 +26,7 @@ class Outcome:
 
 class MessageLine:
     def __init__(self) -> None:
-        self.widget = classed(widgets.HTML(), "dx-message")
+        self.widget = text_widget("", "dx-message")
         self.kind = "hint"
 
     @property

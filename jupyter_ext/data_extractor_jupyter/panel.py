@@ -11,8 +11,8 @@ from data_extractor import Extractor, humanize
 
 from .bridge import ThrottledBridge
 from .browse_tab import BrowseTab
-from .compat import classed, mimebundle, set_tab_titles
-from .formatting import header_html, one_line
+from .compat import classed, mimebundle, set_tab_titles, text_widget
+from .formatting import header_html, one_line, short_path
 from .logs_tab import LogsTab
 from .messages import MessageLine
 from .plan_tab import PlanTab
@@ -65,7 +65,7 @@ class ExtractorPanel:
         set_tab_titles(self.tabs, [self.browse.widget, self.plan.widget, self.run_tab.widget, self.logs.widget],
                        ["Browse", "Plan", "Run", "Logs"])
         self.tabs.selected_index = BROWSE
-        self.header = classed(widgets.HTML(self._header()), "dx-header")
+        self.header = text_widget(self._header(), "dx-header")
         self.widget = classed(widgets.VBox([stylesheet(), self.header, self.tabs, self.messages.widget]), "dx-panel")
 
         self.browse.plan_button.on_click(lambda _: self._show_tab(PLAN))
@@ -79,7 +79,7 @@ class ExtractorPanel:
             self.select(tables)
         self._on_selection(self.browse.selected)
         if warm_up:
-            self.spark_status = "starting in the background"
+            self.spark_status = "starting..."
             self.header.value = self._header()
             threading.Thread(target=self._warm_up, name="dx-panel-warm-up", daemon=True).start()
 
@@ -162,7 +162,7 @@ class ExtractorPanel:
             extractor = self._extractor_for_run(tables)
         if outcome.failed:
             return None
-        state = RunState(tables, output=str(self.extractor.config.output.path))
+        state = RunState(tables, output=short_path(str(self.extractor.config.output.path)))
         self.run_tab.prepare(state)
         self.logs.prepare(state)
         bridge = ThrottledBridge(state.apply, lambda: self._render(state), self.throttle)
@@ -175,7 +175,6 @@ class ExtractorPanel:
             bridge.now(lambda: _start_failed(state, outcome.error or ""))
             return None
         self.messages.clear()
-        self.run_tab.show_selection(tables, running=True)
         return self.handle
 
     def cancel(self, table: str | None = None) -> None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from .compat import classed
+from .compat import classed, text_widget
 from .formatting import hint_html, plan_error_html, plan_html
 
 if TYPE_CHECKING:
@@ -29,8 +29,8 @@ class PlanTab:
                                                  layout=widgets.Layout(width="220px")), "dx-strategy")
         self.partitions = classed(widgets.IntText(value=0, description="Partitions", style=wide,
                                                   layout=widgets.Layout(width="160px")), "dx-partitions")
-        self.help = widgets.HTML(hint_html("0 partitions: as configured. The next Run uses these settings."))
-        self.output = classed(widgets.HTML(), "dx-plan")
+        self.help = text_widget(hint_html("0 partitions: as configured. The next Run uses these settings."))
+        self.output = text_widget("", "dx-plan", width="100%")
         self.widget = widgets.VBox([widgets.HBox([self.strategy, self.partitions, self.help]), self.output])
         self.strategy.observe(lambda _: self.refresh(), names="value")
         self.partitions.observe(self._on_partitions, names="value")

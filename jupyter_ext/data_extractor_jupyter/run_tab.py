@@ -12,7 +12,7 @@ from html import escape
 
 import ipywidgets as widgets
 
-from .compat import classed
+from .compat import classed, text_widget
 from .formatting import ORANGE, error_html, hint_html, ok_html, percent, rate_text, rows_text, status_html
 from .run_state import RunState, TableRow
 
@@ -67,13 +67,14 @@ class RunTab:
         self.cancel_button = classed(widgets.Button(description="Cancel", icon="stop", disabled=True,
                                                     tooltip="Stop the run; nothing half-written is published"),
                                      "dx-cancel")
-        self.next_run = classed(widgets.HTML(), "dx-next-run")
+        self.next_run = text_widget("", "dx-next-run")
         self.overall = classed(widgets.IntProgress(value=0, min=0, max=OVERALL_MAX,
                                                    layout=widgets.Layout(width="220px")), "dx-overall")
-        self.overall_text = classed(widgets.HTML(), "dx-overall-text")
-        self.summary = classed(widgets.HTML(), "dx-run-summary")
+        self.overall_text = text_widget("", "dx-overall-text")
+        self.summary = text_widget("", "dx-run-summary")
         self.rows_box = classed(widgets.VBox([]), "dx-rows")
         self.rows: dict[str, TableRowWidgets] = {}
+        self._selection: list[str] = []
         overall_label = widgets.HTML("<b>overall</b>", layout=widgets.Layout(width="190px"))
         self.widget = widgets.VBox([
             widgets.HBox([self.run_button, self.cancel_button, self.next_run]),
@@ -86,7 +87,8 @@ class RunTab:
         self._lock = threading.Lock()
 
     def show_selection(self, tables: list[str], running: bool) -> None:
-        """What the next Run will extract (main thread)."""
+        """What the next Run will extract (main thread, and again when a run ends)."""
+        self._selection = list(tables)
         if not tables:
             self.next_run.value = hint_html("select tables in Browse, then Run")
         else:
@@ -120,6 +122,7 @@ class RunTab:
             self.summary.value = {"ok": ok_html, "error": error_html, "hint": hint_html}.get(kind, _warn_html)(sentence)
             self.run_button.disabled = not state.finished
             self.cancel_button.disabled = state.finished or state.cancel_requested
+            self.show_selection(self._selection, running=not state.finished)
 
 
 def _pre(text: str) -> str:

@@ -107,9 +107,21 @@ class Catalog:
         ref = self.resolve(table)
         return self.dialect.columns(self.connection(), ref)
 
+    def columns_of(self, table: TableRef) -> list[ColumnInfo]:
+        """A resolved table's columns, or a custom query's result columns."""
+        if table.query:
+            try:
+                return self.dialect.query_columns(self.connection(), table.query)
+            except UserError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the database's own words about the query
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise UserError(f"the query of {table.name} does not run: {first}; fix its SQL") from None
+        return self.dialect.columns(self.connection(), table)
+
     def select_columns(self, table: TableRef, wanted: list[str] | None) -> list[ColumnInfo]:
         """The columns to extract: all, or the listed ones checked against the catalog (any case)."""
-        cols = self.dialect.columns(self.connection(), table)
+        cols = self.columns_of(table)
         if not wanted:
             return cols
         by_name = {c.name: c for c in cols}
@@ -126,6 +138,9 @@ class Catalog:
         return out
 
     def estimate(self, table: str | TableRef) -> TableInfo:
+        if isinstance(table, TableRef) and table.query:
+            rows = self.dialect.fetch_one(self.connection(), self.dialect.count_sql(table))[0]
+            return TableInfo(None, table.name, int(rows), None, "query")
         ref = self.resolve(table)
         for info in self.dialect.tables(self.connection(), ref.schema):
             if info.name == ref.name:

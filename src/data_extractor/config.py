@@ -197,6 +197,19 @@ class TableConfig(_Strict):
     fetch_size: int | None = Field(None, ge=1, le=1_000_000)
     incremental: IncrementalConfig | None = None
     on_schema_change: SchemaChange | None = None
+    query: str | None = None  # a custom SELECT (joins welcome) extracted as if it were a table named `name`
+
+    @field_validator("query")
+    @classmethod
+    def _select(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = value.strip().rstrip(";").strip()
+        if not re.match(r"(?is)^(select|with)\b", text):
+            raise ValueError("must be a SELECT (or WITH ... SELECT) statement")
+        if ";" in text:
+            raise ValueError("must be one statement (no ';' inside)")
+        return text
 
     @model_validator(mode="before")
     @classmethod

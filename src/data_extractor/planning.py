@@ -43,10 +43,11 @@ class PartitionPlan:
     skew: float | None  # largest / mean of the estimated rows
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    query: str | None = None  # a custom query's SELECT
 
     @property
     def ref(self) -> TableRef:
-        return TableRef(self.schema, self.name)
+        return TableRef(self.schema, self.name, self.query)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -150,9 +151,9 @@ class Planner:
             except ValidationError as exc:  # an API caller's override, e.g. partitions=0
                 err = exc.errors()[0]
                 raise UserError(f"{err['loc'][0]} {err['input']!r} is not valid: {err['msg']}") from None
-        ref = self.catalog.resolve(entry.name)
+        ref = TableRef(None, entry.name, entry.query) if entry.query else self.catalog.resolve(entry.name)
         self.catalog.select_columns(ref, entry.columns)  # unknown columns fail here, before any read
-        all_cols = self.dialect.columns(self.catalog.connection(), ref)
+        all_cols = self.catalog.columns_of(ref)
         conn = self.catalog.connection()
         notes: list[str] = []
         est = self.catalog.estimate(ref).rows
@@ -170,12 +171,15 @@ class Planner:
         if part.column:
             key = self._column(ref, all_cols, part.column)
         if chosen == "auto":
-            chosen, key, why = self._auto(est, n, part, key, all_cols)
+            chosen, key, why = self._auto(est, n, part, key, all_cols, bool(ref.query))
             notes.append(f"auto: {why}")
         builder = {"none": self._none, "range": self._range, "balanced": self._balanced,
                    "hash": self._hash, "physical": self._physical}[chosen]
         plan = PartitionPlan(entry.name, ref.schema, ref.name, chosen, key.name if key else None, [], est, None,
-                             notes=notes)
+                             notes=notes, query=ref.query)
+        if ref.query and chosen == "physical":
+            raise UserError(f"strategy physical needs a table, and {entry.name} is a query; "
+                            "use balanced, range or hash with partitioning.column")
         if chosen in ("range", "balanced", "hash") and key is None:
             key = self._default_key(all_cols)
             if key is None:
@@ -211,13 +215,17 @@ class Planner:
         return indexed[0] if indexed else None
 
     def _auto(
-        self, est: int, n: int, part: PartitioningConfig, key: ColumnInfo | None, cols: list[ColumnInfo]
+        self, est: int, n: int, part: PartitioningConfig, key: ColumnInfo | None, cols: list[ColumnInfo],
+        is_query: bool = False,
     ) -> tuple[str, ColumnInfo | None, str]:
         if n <= 1 and not part.partitions:
             return "none", None, f"about {est:,} rows fit one partition (target_rows {part.target_rows:,})"
         key = key or self._default_key(cols)
         if key is not None and key.orderable:
-            return "balanced", key, f"balanced on {key.name} ({'primary key' if key.primary_key else 'indexed'})"
+            why = "primary key" if key.primary_key else ("chosen column" if is_query or not key.indexed else "indexed")
+            return "balanced", key, f"balanced on {key.name} ({why})"
+        if is_query:
+            return "none", None, "a query has no keys of its own: set partitioning.column to split it"
         if self.dialect.supports_physical:
             return "physical", None, "no usable key column: split by physical row address"
         if key is not None:
@@ -230,7 +238,7 @@ class Planner:
 
     def _distribution(self, conn: Any, ref: TableRef, key: ColumnInfo, where: str | None, est: int | None
                       ) -> Distribution:
-        dist = None if where else self.dialect.statistics_distribution(conn, ref, key)
+        dist = None if where or ref.query else self.dialect.statistics_distribution(conn, ref, key)
         if dist is None or len(dist.points) < 2:
             dist = self.dialect.sample_distribution(conn, ref, key, where, est)
         return dist
@@ -273,7 +281,7 @@ class Planner:
             c = _from_num(_num(lo) + (_num(hi) - _num(lo)) * i / n, lo, key)
             if (not cuts or _sort_key(c) > _sort_key(cuts[-1])) and _sort_key(c) > _sort_key(lo):
                 cuts.append(c)
-        stats = None if where else self.dialect.statistics_distribution(conn, ref, key)
+        stats = None if where or ref.query else self.dialect.statistics_distribution(conn, ref, key)
         nulls = (total - nonnull) / total if total else 0.0
         if stats is None:
             plan.notes.append("no statistics: estimates assume values are spread evenly between MIN and MAX")

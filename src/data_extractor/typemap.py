@@ -69,8 +69,8 @@ def rows_to_batches(
         if conv is not None:
             try:
                 values = [None if v is None else conv(v) for v in values]
-            except (ValueError, TypeError) as exc:
-                text = str(exc)
+            except (ValueError, TypeError, ArithmeticError) as exc:  # decimal.InvalidOperation: not a number
+                text = str(exc) if isinstance(exc, ValueError | TypeError) else "a value is not a finite number"
                 raise ValueError(text if text.startswith("column ") else f"column {field.name!r}: {text}") from None
         try:
             arrays.append(pa.array(values, type=field.type))

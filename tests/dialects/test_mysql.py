@@ -93,6 +93,16 @@ def test_connect_speaks_utf8mb4_in_utc_with_autocommit(monkeypatch: pytest.Monke
     }]
 
 
+def test_a_driver_message_echoing_the_password_is_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(**kw: Any) -> None:
+        raise pymysql.OperationalError(1045, f"Access denied for user 'u' (using password {kw['password']})")
+
+    monkeypatch.setattr(pymysql, "connect", fail)
+    with pytest.raises(SourceError, match="user name or password was refused") as err:
+        get_dialect(source(password="Echo-Me-123")).connect()
+    assert "Echo-Me-123" not in str(err.value)
+
+
 def test_no_snapshot_across_connections(d: MySQLDialect) -> None:
     assert d.snapshot_note == SNAPSHOT_NOTE and "cannot share one consistent snapshot" in SNAPSHOT_NOTE
     with pytest.raises(UserError, match="cannot share one consistent snapshot"):
@@ -519,6 +529,14 @@ def test_json_histograms_of_dates_split_evenly(mariadb: MariaDBServer, live) -> 
         ex.close()
     each, bad = counts(mariadb, "events", [p.predicate for p in plan.partitions])
     assert bad == 0 and sum(each) == 100_000 and max(each) <= 1.1 * 20_000, each
+
+
+@pytest.mark.xfail(strict=True, reason="needs planning.py to add dialect.snapshot_note to the warnings of a"
+                   " plan with several partitions when dialect.warns_snapshot (see the dialects report)")
+def test_a_plan_of_several_partitions_warns_that_they_share_no_snapshot(extractor, skewed) -> None:
+    plan = extractor.plan(skewed, strategy="hash", partitions=4, column="k")
+    assert SNAPSHOT_NOTE in plan.warnings
+    assert SNAPSHOT_NOTE not in extractor.plan(skewed, strategy="none").warnings
 
 
 @pytest.mark.xfail(strict=True, reason="planning.py sorts text cut points in Python's order, not the collation's:"

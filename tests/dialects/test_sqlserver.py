@@ -401,6 +401,12 @@ def test_hash_buckets_take_null_keys_in_bucket_zero_only(d: SQLServerDialect) ->
     ]
 
 
+@pytest.mark.parametrize("source_type", ["text", "ntext", "image", "xml", "geography"])
+def test_hash_refuses_types_checksum_cannot_take(d: SQLServerDialect, source_type: str) -> None:
+    with pytest.raises(UserError, match="CHECKSUM does not take that type; choose another column"):
+        d.hash_predicates(col("c", source_type), 4)
+
+
 def test_count_bounds_and_sample_sql_count_big(d: SQLServerDialect) -> None:
     count = d.count_sql(T, "[x] > 1", "[id] < 5")
     assert count == "SELECT COUNT_BIG(*) FROM [sales].[Orders] WHERE ([x] > 1) AND ([id] < 5)"

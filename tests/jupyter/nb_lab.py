@@ -57,6 +57,10 @@ class LabServer:
                "JUPYTER_RUNTIME_DIR": str(private / "runtime"), "IPYTHONDIR": str(private / "ipython"),
                "JUPYTER_PLATFORM_DIRS": "1"}
         env = {k: v for k, v in env.items() if not k.startswith(("PYSPARK_", "PYTEST_"))}
+        env["JUPYTERLAB_SETTINGS_DIR"] = str(private / "lab-settings")
+        quiet = private / "lab-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+        quiet.parent.mkdir(parents=True, exist_ok=True)
+        quiet.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))  # no news pop-up
         cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={self.port}", "--ServerApp.ip=127.0.0.1",
                f"--IdentityProvider.token={self.token}", "--allow-root", f"--ServerApp.root_dir={self.root}",
                "--LabApp.news_url=None", "--LabApp.expose_app_in_browser=True",

@@ -26,6 +26,7 @@ class TableRef:
 
     schema: str | None
     name: str
+    query: str | None = None  # a custom SELECT read as a subquery; `name` is then its output name
 
     def __str__(self) -> str:
         return f"{self.schema}.{self.name}" if self.schema else self.name
@@ -133,6 +134,8 @@ class Dialect(ABC):
         return '"' + ident.replace('"', '""') + '"'
 
     def table_sql(self, table: TableRef) -> str:
+        if table.query:
+            return f"({table.query}) dx_q"
         if table.schema:
             return f"{self.quote(table.schema)}.{self.quote(table.name)}"
         return self.quote(table.name)
@@ -220,6 +223,26 @@ class Dialect(ABC):
     def sampled_table_sql(self, table: TableRef, fraction: float) -> str:
         """The table, sampled to about `fraction` of its rows (1.0 = every row)."""
         return self.table_sql(table)
+
+    # ----------------------------------------------------------- custom SQL
+    def query_columns(self, conn: Any, query: str) -> list[ColumnInfo]:
+        """The columns of a custom query's result, typed from the driver's result description."""
+        cur = conn.cursor()
+        try:
+            cur.execute(f"SELECT * FROM ({query}) dx_q WHERE 1 = 0")
+            description = list(cur.description or [])
+            cur.fetchall()
+        finally:
+            cur.close()
+        out = []
+        for item in description:
+            source, spark, note = self.described_type(item)
+            out.append(ColumnInfo(item[0], source, spark, True, None, False, note))
+        return out
+
+    def described_type(self, item: Any) -> tuple[str, str, str | None]:
+        """(source type, Spark type, note) for one `cursor.description` entry."""
+        return "unknown", "string", "type not reported by the driver: read as text"
 
     def fetch_one(self, conn: Any, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> tuple:
         cur = conn.cursor()

@@ -36,7 +36,6 @@ SNAPSHOT_NOTE = (
     "extract from a replica for a consistent copy"
 )
 SESSION_SQL = "SET time_zone = '+00:00', net_write_timeout = 600"
-SYSTEM_SCHEMAS = ("information_schema", "mysql", "performance_schema", "sys")
 
 SCHEMAS_SQL = (
     "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"
@@ -297,6 +296,7 @@ class MySQLDialect(Dialect):
     jdbc_driver = "org.mariadb.jdbc.Driver"
     jdbc_jar: ClassVar[str] = "/usr/share/java/mariadb-java-client.jar"  # Debian's libmariadb-java
     snapshot_note: ClassVar[str] = SNAPSHOT_NOTE
+    warns_snapshot: ClassVar[bool] = True  # a plan of several partitions says so in its warnings
 
     # ------------------------------------------------------------- connection
     @classmethod

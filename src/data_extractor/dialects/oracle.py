@@ -379,6 +379,11 @@ class OracleDialect(Dialect):
         self, table: TableRef, where: str | None, extra: str | None = None, as_of: str | None = None
     ) -> str:
         conds = [f"({c})" for c in (where, extra) if c]
+        if as_of and table.query:
+            from ..errors import UserError
+
+            raise UserError(f"a flashback snapshot cannot wrap the custom query {table.name}: "
+                            "write AS OF inside the query, or remove snapshot from the config")
         return self.table_sql(table) + self._as_of(as_of) + (" WHERE " + " AND ".join(conds) if conds else "")
 
     def count_sql(
@@ -386,6 +391,10 @@ class OracleDialect(Dialect):
         snapshot: str | None = None, *, as_of: str | None = None,
     ) -> str:
         return f"SELECT COUNT(*) FROM {self._filtered(table, where, predicate, as_of or snapshot)}"
+
+    def described_type(self, item: Any) -> tuple[str, str, str | None]:
+        spark, note = spark_type_for_fetch_info(item, self.source.number_type)
+        return str(getattr(item.type_code, "name", item.type_code)), spark, note
 
     def unconstrained_number(self, column: ColumnInfo) -> bool:
         return column.source_type == "NUMBER"
@@ -420,7 +429,7 @@ class OracleDialect(Dialect):
         return f"SELECT MIN({q}), MAX({q}), COUNT(*), COUNT({q}) FROM {source}"
 
     def sampled_table_sql(self, table: TableRef, fraction: float) -> str:
-        if fraction >= 1.0:
+        if fraction >= 1.0 or table.query:
             return self.table_sql(table)
         pct = min(max(fraction * 100, 0.000001), 99.999999)  # Oracle wants [0.000001, 100)
         return f"{self.table_sql(table)} SAMPLE BLOCK ({pct:.6f}) SEED (42)"

@@ -204,7 +204,7 @@ class PostgresDialect(Dialect):
 
     # statistics
     def sampled_table_sql(self, table: TableRef, fraction: float) -> str:
-        if fraction >= 1.0:
+        if fraction >= 1.0 or table.query:
             return self.table_sql(table)
         return f"{self.table_sql(table)} TABLESAMPLE BERNOULLI ({fraction * 100:.6f}) REPEATABLE (42)"
 
@@ -238,6 +238,20 @@ class PostgresDialect(Dialect):
         # The array's text is cast back to the column's own type, so psycopg returns real values.
         rows = self.fetch_all(conn, f"SELECT unnest(%s::text::{cast}[])", (text,))
         return [r[0] for r in rows]
+
+    def query_columns(self, conn: Any, query: str) -> list[ColumnInfo]:
+        """Result columns typed by the server's own `format_type`, as the catalog's columns are."""
+        cur = conn.execute(f"SELECT * FROM ({query}) dx_q WHERE 1 = 0")
+        desc = list(cur.description or [])
+        mods = [getattr(d, "_fmod", -1) for d in desc]
+        names = [r[0] for r in self.fetch_all(
+            conn, "SELECT format_type(x.o, NULLIF(x.m, -1)) FROM unnest(%s::oid[], %s::int[]) WITH ORDINALITY "
+                  "AS x(o, m, i) ORDER BY x.i", ([d.type_code for d in desc], mods))]
+        out = []
+        for d, formatted in zip(desc, names, strict=True):
+            spark, note = spark_type_for(formatted, self.source.number_type)
+            out.append(ColumnInfo(d.name, formatted, spark, True, None, False, note))
+        return out
 
     # profile
     def unconstrained_number(self, column: ColumnInfo) -> bool:

@@ -110,6 +110,8 @@ class SQLiteDialect(Dialect):
         return f"jdbc:sqlite:{self.source.path}"
 
     def table_sql(self, table: TableRef) -> str:
+        if table.query:
+            return super().table_sql(table)
         if table.schema and table.schema != "main":
             return f"{self.quote(table.schema)}.{self.quote(table.name)}"
         return self.quote(table.name)
@@ -178,6 +180,18 @@ class SQLiteDialect(Dialect):
                 )
             )
         return cols
+
+    def query_columns(self, conn: Any, query: str) -> list[ColumnInfo]:
+        """Declared types flow through a view for plain column references: look at a temporary view."""
+        name = f"dx_query_{abs(hash(query)) % 10**12}"
+        conn.execute(f"CREATE TEMP VIEW IF NOT EXISTS {self.quote(name)} AS {query}")
+        try:
+            info = self.fetch_all(conn, f"PRAGMA temp.table_xinfo({self.literal(name)})")
+        finally:
+            conn.execute(f"DROP VIEW IF EXISTS temp.{self.quote(name)}")
+        return [ColumnInfo(r[1], r[2] or "(expression)", spark_type_for(r[2]) if r[2] else "string", True, None,
+                           False, None if r[2] else "no declared type (an expression): read as text")
+                for r in info]
 
     # partitions
     def sample_sql(self, table: TableRef, column: str, buckets: int, where: str | None, fraction: float) -> str:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..errors import SourceError
+from ..errors import SourceError, UserError
 from .base import ColumnInfo, ConnectionHint, Dialect, TableInfo, TableRef, explain_connect_error
 
 if TYPE_CHECKING:
@@ -109,6 +109,7 @@ _CONVERTED: dict[str, tuple[str, str, str]] = {
     "geography": ("binary", "{}.STAsBinary()", "selected as WKB (STAsBinary; the SRID is dropped)"),
 }
 _FALLBACK = ("string", "CONVERT(NVARCHAR(MAX), {})")
+_NOT_HASHABLE = {"text", "ntext", "image", "xml", "geometry", "geography", "sql_variant"}
 
 
 def base_type(source_type: str) -> str:
@@ -180,6 +181,7 @@ class SQLServerDialect(Dialect):
     default_port = 1433
     jdbc_driver = "com.microsoft.sqlserver.jdbc.SQLServerDriver"
     snapshot_note: ClassVar[str] = SNAPSHOT_NOTE
+    warns_snapshot: ClassVar[bool] = True  # a plan of several partitions says so in its warnings
 
     # ------------------------------------------------------------- connection
     @classmethod
@@ -296,6 +298,9 @@ class SQLServerDialect(Dialect):
     # ------------------------------------------------------------ partitions
     def hash_predicates(self, column: ColumnInfo, n: int) -> list[str]:
         """Buckets of CHECKSUM; CHECKSUM(NULL) is not NULL, so only bucket 0 takes NULL keys."""
+        if base_type(column.source_type) in _NOT_HASHABLE:
+            raise UserError(f"hash partitioning cannot use {column.name} ({column.source_type}): CHECKSUM does not "
+                            "take that type; choose another column or strategy balanced")
         q = self.quote(column.name)
         bucket = f"ABS(CAST(CHECKSUM({q}) AS BIGINT)) % {int(n)}"
         return [f"{q} IS NULL OR {bucket} = 0"] + [f"{q} IS NOT NULL AND {bucket} = {i}" for i in range(1, n)]
