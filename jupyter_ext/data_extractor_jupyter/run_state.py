@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from data_extractor import events as ev
 from data_extractor import humanize
 
+from .formatting import short_path
+
 LOG_LIMIT = 5_000
 ENDED = ("done", "failed", "cancelled")
 
@@ -164,7 +166,7 @@ class RunState:
                             "Cancel stops them (nothing half-written is ever published)")
         failed, cancelled, done = self.count("failed"), self.count("cancelled"), self.count("done")
         took = humanize.duration(self.seconds)
-        where = f" into {self.output}" if self.output else ""
+        where = f" into {short_path(self.output)}" if self.output else ""
         if failed:
             return "error", (f"{failed} of {n} table(s) failed (reason in red above, full log in the Logs tab); "
                              f"{done} done{where}. Fix the cause and Run again")

@@ -38,10 +38,10 @@ class TableRowWidgets:
         self.rate = classed(widgets.HTML("", layout=widgets.Layout(width="90px")), "dx-row-rate")
         self.status = classed(widgets.HTML("waiting", layout=widgets.Layout(flex="1 1 auto")), "dx-row-status")
         self.cancel = classed(widgets.Button(icon="times", tooltip=f"Cancel {name}",
-                                             layout=widgets.Layout(width="36px")), "dx-cancel-table")
+                                             layout=widgets.Layout(width="36px", margin="0 8px")), "dx-cancel-table")
         self.cancel.on_click(lambda _: on_cancel(name))
-        self.widget = classed(widgets.HBox([self.label, self.bar, self.pct, self.rows, self.rate, self.status,
-                                            self.cancel], layout=widgets.Layout(align_items="center")), "dx-row")
+        self.widget = classed(widgets.HBox([self.label, self.bar, self.pct, self.rows, self.rate, self.cancel,
+                                            self.status], layout=widgets.Layout(align_items="center")), "dx-row")
 
     def render(self, row: TableRow) -> None:
         total = max(row.partitions_total, 1)
@@ -57,6 +57,7 @@ class TableRowWidgets:
         self.rate.value = _right(rate_text(row.rows_per_second))
         self.status.value = status_html(row.status, row.seconds, row.error)
         self.cancel.disabled = row.ended or row.status == "cancelling"
+        self.cancel.layout.visibility = "hidden" if row.ended else "visible"
 
 
 class RunTab:

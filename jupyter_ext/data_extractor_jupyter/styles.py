@@ -14,6 +14,8 @@ CSS = """
 .dx-logs { max-height: 360px; overflow: auto; }
 .dx-plan { max-height: 480px; overflow: auto; }
 .dx-header { font-size: 13px; }
+.dx-selection .widget-html-content, .dx-run-summary .widget-html-content,
+.dx-message .widget-html-content { line-height: 1.5; }
 </style>
 """
 

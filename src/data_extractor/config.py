@@ -51,6 +51,9 @@ class SourceConfig(_Strict):
     sid: str | None = None  # oracle
     dsn: str | None = None  # oracle: an Easy Connect string or TNS alias
     number_type: str = "decimal(38,10)"  # oracle: Spark type for NUMBER without precision
+    url: str | None = None  # jdbc: the JDBC URL
+    driver: str | None = None  # jdbc: the driver class
+    jars: list[str] = Field(default_factory=list)  # jdbc: the driver's jar(s)
     options: dict[str, str | int | float | bool] = Field(default_factory=dict)  # extra driver arguments
 
     @field_validator("type")

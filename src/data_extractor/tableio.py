@@ -239,7 +239,7 @@ class TableJob:
                 raise UserError("the jdbc reader cannot join a shared snapshot; use spark.reader: python")
             from .spark import jdbc
 
-            frame = jdbc.read_frame(session, spec, cfg.spark.jdbc_jars)
+            frame = jdbc.read_frame(session, spec, cfg.spark.jdbc_jars + cfg.source.jars)
         writer = frame.write.mode("overwrite").option("compression", cfg.output.compression)
         if cfg.output.max_rows_per_file:
             writer = writer.option("maxRecordsPerFile", cfg.output.max_rows_per_file)

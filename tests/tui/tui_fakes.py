@@ -105,6 +105,10 @@ class ScriptedExtractor(Extractor):
     def warm_up(self) -> float:
         return 0.0
 
+    @staticmethod
+    def spark_started() -> bool:
+        return False  # whatever other tests started in this process
+
     def history(self) -> list[PublishedTable]:
         return [
             PublishedTable("orders", "/data/extracts/main/orders", RUN_ID, 20_000, 460_000, 2, 2.5,

@@ -79,10 +79,11 @@ class DataExtractorApp(App[int]):
         return BrowseScreen()
 
     def on_mount(self) -> None:
-        if self.warm_spark and not Extractor.spark_started():
+        started = self.extractor.spark_started()
+        if self.warm_spark and not started:
             self.spark_status = "warming…"
             self.call_after_refresh(self.warm_up)  # after the first frame: it is drawn without pyspark
-        elif Extractor.spark_started():
+        elif started:
             self.spark_status = "ready"
         else:
             self.spark_status = "starts with the first run"

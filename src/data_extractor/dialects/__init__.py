@@ -27,6 +27,7 @@ _BUILTIN = {
     "oracle": "data_extractor.dialects.oracle:OracleDialect",
     "mysql": "data_extractor.dialects.mysql:MySQLDialect",
     "sqlserver": "data_extractor.dialects.sqlserver:SQLServerDialect",
+    "jdbc": "data_extractor.dialects.jdbc:JdbcDialect",
 }
 _ALIASES = {"postgresql": "postgres", "pg": "postgres", "sqlite3": "sqlite", "mariadb": "mysql", "mssql": "sqlserver"}
 
