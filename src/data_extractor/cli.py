@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     _log_flags(d)
 
     cmd("tui", "Open the terminal dashboard: browse, plan, run and watch.")
+
+    doc = cmd("doctor", "Check Java, Spark, the database, each table, the output path and the state.")
+    doc.add_argument("--no-spark", action="store_true", help="skip starting Spark")
+    doc.add_argument("--json", action="store_true", help="print JSON")
     return p
 
 
@@ -238,6 +242,21 @@ def cmd_status(args: argparse.Namespace, out: Any) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace, out: Any) -> int:
+    from .doctor import render, run_checks
+
+    checks = []
+    for check in run_checks(args.config, spark=not args.no_spark):
+        checks.append(check)
+        if not args.json:
+            print(render([check], False).rsplit("\n", 1)[0], flush=True)
+    if args.json:
+        print(render(checks, True))
+    else:
+        print(render(checks, False).rsplit("\n", 1)[1])
+    return 0 if all(c.ok for c in checks) else 1
+
+
 def cmd_tui(args: argparse.Namespace, out: Any) -> int:
     from .config import load_config
 
@@ -255,6 +274,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
     "demo": cmd_demo,
     "tui": cmd_tui,
     "status": cmd_status,
+    "doctor": cmd_doctor,
 }
 
 

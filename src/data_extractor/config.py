@@ -227,6 +227,14 @@ class TableConfig(_Strict):
         return value
 
 
+class MetricsConfig(_Strict):
+    """Prometheus metrics after each run: a textfile-collector file and/or a Pushgateway."""
+
+    textfile: str | None = None  # e.g. /var/lib/node_exporter/textfile/data_extractor.prom
+    pushgateway: str | None = None  # e.g. http://pushgateway:9091
+    job: str = "data_extractor"
+
+
 class ExtractorConfig(BaseSettings):
     """The whole configuration, as loaded from YAML and the environment."""
 
@@ -239,6 +247,7 @@ class ExtractorConfig(BaseSettings):
     output: OutputConfig = Field(default_factory=OutputConfig)
     defaults: DefaultsConfig = Field(default_factory=DefaultsConfig)
     snapshot: SnapshotConfig = Field(default_factory=SnapshotConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     tables: list[TableConfig] = Field(default_factory=list)
 
     @model_validator(mode="before")

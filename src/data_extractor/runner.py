@@ -190,6 +190,10 @@ class Run:
             cancelled = [t.table for t in result.tables if t.status == "cancelled"]
             log.info("run %s finished in %.1f s: %d succeeded, %d failed, %d cancelled",
                      self.run_id, result.seconds, len(ok), len(bad), len(cancelled))
+            if cfg.metrics.textfile or cfg.metrics.pushgateway:
+                from .metrics import export
+
+                export(result, cfg.metrics)
             self.emit(ev.RunFinished(self.run_id, tuple(ok), tuple(bad), tuple(cancelled), result.seconds))
             detach(handler)
             self.result = result

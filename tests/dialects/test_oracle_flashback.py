@@ -28,3 +28,34 @@ def test_scn_and_timestamp_snapshots_become_as_of_clauses_that_parse():
         for sql in statements:
             assert " AS OF " in sql
             sqlglot.parse_one(sql, read="oracle")
+
+
+def test_doctor_privilege_checks_run_parseable_sql_and_name_the_grant():
+    from data_extractor.config import load_config
+
+    class Refusing:
+        def __init__(self) -> None:
+            self.sql: list[str] = []
+
+        def cursor(self):
+            outer = self
+
+            class Cur:
+                def execute(self, sql, params=None):
+                    outer.sql.append(sql)
+                    raise RuntimeError("ORA-01031: insufficient privileges")
+
+                def close(self):
+                    pass
+
+            return Cur()
+
+    config = load_config({"source": {"type": "oracle", "host": "db", "service_name": "S", "user": "u",
+                                     "password": "p"}, "snapshot": {"consistent": True},
+                          "defaults": {"partitioning": {"strategy": "physical"}}})
+    conn = Refusing()
+    checks = OracleDialect(config.source).doctor_checks(conn, config)
+    assert [c.ok for c in checks] == [False, False, False]
+    assert all("ORA-01031" in c.detail and "GRANT" in c.fix for c in checks)
+    for sql in conn.sql:
+        sqlglot.parse_one(sql, read="oracle")

@@ -285,6 +285,10 @@ class Dialect(ABC):
         how = "an exact NTILE scan" if fraction >= 1.0 else f"an NTILE over a {fraction:.2%} sample"
         return Distribution(points, nulls, "exact" if fraction >= 1.0 else "sample", how)
 
+    def doctor_checks(self, conn: Any, config: Any) -> list[Any]:
+        """Extra health checks for `data-extractor doctor` (privileges the configured features need)."""
+        return []
+
     # --------------------------------------------------------------- profile
     def unconstrained_number(self, column: ColumnInfo) -> bool:
         """A number column declared without precision (its values decide what decimal holds them)."""

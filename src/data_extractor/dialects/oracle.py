@@ -392,6 +392,33 @@ class OracleDialect(Dialect):
     ) -> str:
         return f"SELECT COUNT(*) FROM {self._filtered(table, where, predicate, as_of or snapshot)}"
 
+    def doctor_checks(self, conn: Any, config: Any) -> list[Any]:
+        """Privileges for the features the config uses: flashback (an SCN) and ROWID splits (extents)."""
+        from ..doctor import Check
+
+        wanted = []
+        if config.snapshot.consistent:
+            wanted.append(("flashback SCN", self.current_scn_sql(),
+                           "GRANT EXECUTE ON DBMS_FLASHBACK (and FLASHBACK on the tables) to source.user"))
+        physical = config.defaults.partitioning.strategy == "physical" or any(
+            t.partitioning and t.partitioning.strategy == "physical" for t in config.tables)
+        if physical:
+            wanted.append(("DBA_EXTENTS", "SELECT COUNT(*) FROM dba_extents WHERE ROWNUM = 1",
+                           "GRANT SELECT_CATALOG_ROLE (or SELECT on SYS.DBA_EXTENTS); without it splits fall "
+                           "back to ORA_HASH(ROWID)"))
+        if config.snapshot.enabled:
+            wanted.append(("V$DATABASE", "SELECT current_scn FROM v$database",
+                           "GRANT SELECT ON SYS.V_$DATABASE to source.user"))
+        out = []
+        for name, sql, fix in wanted:
+            try:
+                self.fetch_one(conn, sql)
+                out.append(Check(name, True, "readable"))
+            except Exception as exc:  # noqa: BLE001 - the ORA- code is the useful part
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                out.append(Check(name, False, first, fix))
+        return out
+
     def described_type(self, item: Any) -> tuple[str, str, str | None]:
         spark, note = spark_type_for_fetch_info(item, self.source.number_type)
         return str(getattr(item.type_code, "name", item.type_code)), spark, note

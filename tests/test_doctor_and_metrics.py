@@ -1,0 +1,73 @@
+"""`doctor` names each failure and its fix; runs write Prometheus metrics the client's own parser reads."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def doctor(path, *extra) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "data_extractor", "doctor", "-c", str(path), *extra],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture()
+def healthy(pg, pg_conn, tmp_path):
+    pg_conn.execute("DROP TABLE IF EXISTS doc_ok")
+    pg_conn.execute("CREATE TABLE doc_ok AS SELECT g AS id FROM generate_series(1, 10) g")
+    return {"source": pg.source(), "output": {"path": str(tmp_path / "out")}, "tables": ["public.doc_ok"]}
+
+
+def test_doctor_passes_on_a_healthy_config(healthy, tmp_path):
+    path = tmp_path / "ok.yaml"
+    path.write_text(yaml.safe_dump(healthy))
+    proc = doctor(path, "--no-spark")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "FAIL" not in proc.stdout and "PASS  read public.doc_ok" in proc.stdout and "java" in proc.stdout
+
+
+def test_doctor_names_each_failure_and_its_fix(healthy, pg, pg_conn, tmp_path):
+    pg_conn.execute("DROP ROLE IF EXISTS doc_reader")
+    pg_conn.execute("CREATE ROLE doc_reader LOGIN PASSWORD 'doc-pw'")
+    pg_conn.execute("DROP TABLE IF EXISTS doc_secret")
+    pg_conn.execute("CREATE TABLE doc_secret (id int)")
+    pg_conn.execute("GRANT SELECT ON doc_ok TO doc_reader")
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the output folder should be")
+    cfg = {**healthy, "source": {**pg.source(), "user": "doc_reader", "password": "doc-pw"},
+           "output": {"path": str(blocked / "out")}, "tables": ["public.doc_ok", "public.doc_secret"]}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    proc = doctor(path, "--no-spark")
+    assert proc.returncode == 1
+    out = proc.stdout
+    assert "PASS  read public.doc_ok" in out
+    assert "FAIL  read public.doc_secret" in out and "grant SELECT" in out
+    assert "FAIL  output" in out and "fix: create the folder" in out
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(yaml.safe_dump({**healthy, "source": {**pg.source(), "password": "not-it"}}))
+    proc = doctor(wrong, "--no-spark", "--json")
+    assert proc.returncode == 1 and "not-it" not in proc.stdout
+    assert '"name": "database"' in proc.stdout and "password" in proc.stdout
+
+
+@pytest.mark.spark
+def test_a_run_writes_prometheus_metrics(healthy, tmp_path, spark):
+    from data_extractor import Extractor
+
+    prom = tmp_path / "metrics" / "dx.prom"
+    result = Extractor({**healthy, "metrics": {"textfile": str(prom)},
+                        "tables": ["public.doc_ok", "public.missing_table"]}).run()
+    assert not result.ok and os.path.exists(prom)
+    families = {f.name: f for f in text_string_to_metric_families(prom.read_text())}
+    rows = {s.labels["table"]: s.value for s in families["data_extractor_table_rows"].samples}
+    failed = {s.labels["table"]: s.value for s in families["data_extractor_table_failed"].samples}
+    assert rows["public.doc_ok"] == 10 and failed == {"public.doc_ok": 0, "public.missing_table": 1}
+    assert families["data_extractor_run_success"].samples[0].value == 0
+    last = {s.labels["table"] for s in families["data_extractor_table_last_success_timestamp_seconds"].samples}
+    assert last == {"public.doc_ok"}
