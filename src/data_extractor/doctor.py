@@ -81,8 +81,7 @@ def run_checks(config_path: str, spark: bool = True) -> Iterator[Check]:
         for entry in config.tables:
             yield _guard(f"read {entry.name}", lambda entry=entry: _readable(ex, entry),
                          "grant SELECT on it to source.user, or fix the name under tables:")
-        for check in ex.dialect.doctor_checks(ex.catalog.connection(), config):
-            yield check
+        yield from ex.dialect.doctor_checks(ex.catalog.connection(), config)
     yield _guard("output", lambda: _writable(config.output.path),
                  "create the folder or fix its permissions, or change output.path")
     yield _guard("state", lambda: _state(config.output.path),
