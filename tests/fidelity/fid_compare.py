@@ -49,7 +49,8 @@ def show(value: Any) -> str:
         return f"{value!r} (bits {float_bits(value).hex()})" if not math.isnan(value) else \
             f"nan (bits {float_bits(value).hex()})"
     if isinstance(value, str | bytes | memoryview) and len(value) > 80:
-        return f"{type(value).__name__} of length {len(value)} starting {bytes(value[:20]) if not isinstance(value, str) else value[:20]!r}"
+        head = value[:20] if isinstance(value, str) else bytes(value[:20])
+        return f"{type(value).__name__} of length {len(value)} starting {head!r}"
     return repr(value)
 
 

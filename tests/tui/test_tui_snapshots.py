@@ -37,7 +37,7 @@ async def settle(pilot) -> None:
 def test_browse_with_two_tables_marked(snap_compare, config):
     async def run_before(pilot) -> None:
         await catalog_loaded(pilot)
-        await pilot.press("space", "space")
+        await pilot.press("space", "space", "up")  # mark customers and orders, show orders
         await wait_until(pilot, lambda: pilot.app.screen.query_one("#detail-columns").row_count == 9,
                          what="the columns of orders")
         await settle(pilot)
