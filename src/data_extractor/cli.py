@@ -176,18 +176,14 @@ def _extract(ex: Any, tables: list[str] | None, args: argparse.Namespace) -> int
         raise UserError("--to needs --from (the first window of the backfill)")
     from . import logs
     from .run_view import RunView, print_json
-    from .spark import session
 
     secrets = [ex.config.source.password.get_secret_value()] if ex.config.source.password else []
     json_logs = args.log_format == "json"
     if json_logs or args.log_level:
         logs.configure(args.log_level or "info", args.log_format, sys.stderr, secrets)
     view = RunView(quiet_logs=json_logs or bool(args.log_level), live=False if json_logs else None)
-    try:
-        with view:
-            result = ex.start(tables, on_event=view, **window).wait()
-    finally:
-        session.stop()
+    with view:
+        result = ex.start(tables, on_event=view, **window).wait()
     assert result is not None
     if args.json:
         print_json(result)
@@ -303,7 +299,18 @@ def _fail(message: str) -> None:
 
 
 def entry() -> None:
-    sys.exit(main())
+    import os
+
+    os.environ.setdefault("DATA_EXTRACTOR_SHORT_RUN", "1")
+    code = main()
+    from .api import Extractor
+
+    if Extractor.spark_started():
+        # Leave without a full spark.stop(): the JVM exits on its own when its pipe closes (seconds saved).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,8 @@ class Cdf:
         if not self.points:
             return 0.0
         x = _num(value) if self.numeric else value
+        if not self.numeric and x in self.xs:  # text points follow the collation's order, not Python's
+            return self.cs[self.xs.index(x)]
         j = bisect.bisect_left(self.xs, x)
         if j == 0:
             return 0.0
@@ -191,6 +193,8 @@ class Planner:
         if chosen != "none" and key is not None and not key.indexed and chosen in ("range", "balanced"):
             plan.warnings.append(f"column {key.name} is not indexed: each partition may scan the whole table")
         builder(plan, conn, ref, key, n, entry.where)
+        if len(plan.partitions) > 1 and getattr(self.dialect, "warns_snapshot", False):
+            plan.warnings.append(self.dialect.snapshot_note)
         _finish(plan, n)
         return plan
 
@@ -257,10 +261,13 @@ class Planner:
         # NULLs land in the first partition: place the cuts so that NULLs count towards its share.
         nf = dist.null_fraction
         targets = [(i / n - nf) / (1 - nf) if nf < 1 else 0.0 for i in range(1, n)]
-        cuts = {cdf.quantile(q) for q in targets if 0 < q < 1}
+        qs = [cdf.quantile(q) for q in targets if 0 < q < 1]
         if nf > 0 and any(q <= 0 for q in targets):
-            cuts.add(dist.points[0][0])  # the first partition then holds the NULLs alone
-        cuts = sorted(cuts, key=_sort_key)
+            qs.insert(0, dist.points[0][0])  # the first partition then holds the NULLs alone
+        if cdf.numeric:
+            cuts = sorted(set(qs), key=_sort_key)
+        else:  # text keeps the distribution's order, the column's collation; Python's may differ ('Y' < 'x')
+            cuts = [c for i, c in enumerate(qs) if i == 0 or c != qs[i - 1]]
         if len(cuts) < n - 1:
             plan.warnings.append(f"{key.name} has too few distinct values for {n} partitions: "
                                  f"{len(cuts) + 1} made")

@@ -30,6 +30,7 @@ from data_extractor.dialects.mysql import (
     MySQLDialect,
     mariadb_distribution,
     mysql_distribution,
+    result_type,
     select_template,
     spark_type_for,
 )
@@ -258,6 +259,24 @@ def test_select_sql_with_every_kind_of_predicate_parses(d: MySQLDialect) -> None
     )
 
 
+@pytest.mark.parametrize(
+    ("args", "column_type"),
+    [
+        ((1, 0, 63, 1, 0), "tinyint(1)"), ((1, 32, 63, 3, 0), "tinyint unsigned"), ((1, 0, 63, 4, 0), "tinyint"),
+        ((8, 32, 63, 20, 0), "bigint unsigned"), ((3, 0, 63, 11, 0), "int"), ((9, 32, 63, 8, 0), "mediumint unsigned"),
+        ((246, 0, 63, 14, 2), "decimal(12,2)"), ((246, 32, 63, 13, 2), "decimal(12,2) unsigned"),
+        ((246, 0, 63, 11, 0), "decimal(10,0)"), ((16, 32, 63, 12, 0), "bit(12)"), ((4, 0, 63, 12, 31), "float"),
+        ((7, 0, 63, 26, 6), "timestamp"), ((12, 0, 63, 26, 6), "datetime"), ((10, 0, 63, 10, 0), "date"),
+        ((11, 0, 63, 14, 3), "time"), ((13, 96, 63, 4, 0), "year"), ((245, 144, 45, 4294967295, 0), "json"),
+        ((254, 256, 45, 20, 0), "enum"), ((254, 2048, 45, 20, 0), "set"), ((254, 0, 45, 12, 0), "char"),
+        ((254, 128, 63, 4, 0), "binary"), ((253, 0, 45, 400, 0), "varchar"), ((253, 128, 63, 16, 0), "varbinary"),
+        ((252, 16, 45, 262140, 0), "text"), ((252, 144, 63, 65535, 0), "blob"), ((255, 144, 63, 0, 0), "geometry"),
+    ],
+)
+def test_result_columns_are_typed_from_protocol_metadata(args: tuple, column_type: str) -> None:
+    assert result_type(*args) == column_type
+
+
 # ------------------------------------------------------------------- histograms (canned shapes)
 def test_mariadb_json_histogram_becomes_a_cdf() -> None:
     histogram = json.dumps({"target_histogram_size": 4, "histogram_hb": [
@@ -411,6 +430,23 @@ def test_hostile_table_names_are_refused_and_run_nothing(mariadb: MariaDBServer,
     assert {"x", "y"} <= {r[0] for r in mariadb.query("SHOW TABLES")}
 
 
+def test_a_custom_query_is_typed_like_the_tables_it_reads(mariadb: MariaDBServer, live) -> None:
+    dialect, conn = live
+    mariadb.execute(
+        "DROP TABLE IF EXISTS kinds",
+        "CREATE TABLE kinds (id BIGINT UNSIGNED PRIMARY KEY, flag TINYINT(1), tiny TINYINT, ut TINYINT UNSIGNED,"
+        " m MEDIUMINT, ui INT UNSIGNED, amount DECIMAL(12,2), ua DECIMAL(10,3) UNSIGNED, wide DECIMAL(65,30),"
+        " f FLOAT, d DOUBLE, b1 BIT(1), b9 BIT(9), day DATE, at DATETIME(6), ts TIMESTAMP NULL, span TIME, yr YEAR,"
+        " c CHAR(3), v VARCHAR(9), t TEXT, e ENUM('x', 'y'), s SET('p', 'q'), j JSON, bn BINARY(2), vb VARBINARY(8),"
+        " bl BLOB, g POINT)",
+    )
+    table = dialect.columns(conn, TableRef("shop", "kinds"))
+    query = dialect.query_columns(conn, "SELECT k.* FROM kinds AS k JOIN kinds AS k2 ON k2.id = k.id")
+    assert [(c.name, c.spark_type) for c in query] == [(c.name, c.spark_type) for c in table]
+    for q, t in zip(query, table, strict=True):  # the same SELECT expressions, hence the same values
+        assert select_template(q.source_type) == select_template(t.source_type), (q.source_type, t.source_type)
+
+
 # ---------------------------------------------------------------------------------- planning
 TOTAL = 1_000_000
 
@@ -531,16 +567,12 @@ def test_json_histograms_of_dates_split_evenly(mariadb: MariaDBServer, live) -> 
     assert bad == 0 and sum(each) == 100_000 and max(each) <= 1.1 * 20_000, each
 
 
-@pytest.mark.xfail(strict=True, reason="needs planning.py to add dialect.snapshot_note to the warnings of a"
-                   " plan with several partitions when dialect.warns_snapshot (see the dialects report)")
 def test_a_plan_of_several_partitions_warns_that_they_share_no_snapshot(extractor, skewed) -> None:
     plan = extractor.plan(skewed, strategy="hash", partitions=4, column="k")
     assert SNAPSHOT_NOTE in plan.warnings
     assert SNAPSHOT_NOTE not in extractor.plan(skewed, strategy="none").warnings
 
 
-@pytest.mark.xfail(strict=True, reason="planning.py sorts text cut points in Python's order, not the collation's:"
-                   " under a case-insensitive collation two ranges overlap (see docs/dialects.md)")
 def test_balanced_on_mixed_case_text_under_a_case_insensitive_collation(mariadb: MariaDBServer) -> None:
     mariadb.execute(
         "DROP TABLE IF EXISTS words",

@@ -18,6 +18,7 @@ from data_extractor.dialects.base import ColumnInfo, TableRef
 from data_extractor.dialects.sqlserver import (
     COLUMNS_SQL,
     DEFAULT_SCHEMA_SQL,
+    QUERY_COLUMNS_SQL,
     SCHEMAS_SQL,
     SNAPSHOT_NOTE,
     TABLES_FALLBACK_SQL,
@@ -223,6 +224,7 @@ def test_catalog_statements_parse() -> None:
     parses(TABLES_SQL, {"schema": "dbo"})
     parses(TABLES_FALLBACK_SQL, {"schema": "dbo"})
     parses(COLUMNS_SQL, {"schema": "dbo", "table": "it's"})
+    parses(QUERY_COLUMNS_SQL, {"query": "SELECT a FROM t WHERE b = 'x'"})
 
 
 def test_schemas_and_default_schema(d: SQLServerDialect) -> None:
@@ -275,6 +277,43 @@ def test_columns_with_primary_key_index_and_types(d: SQLServerDialect) -> None:
     ]
     assert conn.executed[-1][1] == {"schema": "sales", "table": "Orders"}
     assert_all_parse(conn)
+
+
+# ------------------------------------------------------------------------------ custom SQL
+QUERY = "SELECT o.id, o.amount, c.name FROM sales.Orders AS o JOIN sales.Customers AS c ON c.id = o.customer_id"
+
+
+def test_query_columns_take_the_types_the_server_declares(d: SQLServerDialect) -> None:
+    conn = FakeConnection({"dm_exec_describe_first_result_set": [
+        ("id", "bigint", False, None), ("amount", "decimal(12,2)", False, None),
+        ("at", "datetimeoffset(7)", False, None), ("name", "nvarchar(50)", False, None),
+        ("key", "int", True, None),  # a hidden browse-mode key column
+    ]})
+    cols = d.query_columns(conn, QUERY)
+    assert [(c.name, c.source_type, c.spark_type) for c in cols] == [
+        ("id", "bigint", "bigint"), ("amount", "decimal(12,2)", "decimal(12,2)"),
+        ("at", "datetimeoffset(7)", "timestamp"), ("name", "nvarchar(50)", "string"),
+    ]
+    assert conn.executed[0][1] == {"query": QUERY}
+    assert_all_parse(conn)
+
+
+def test_a_query_the_server_cannot_describe_is_refused(d: SQLServerDialect) -> None:
+    conn = FakeConnection({"dm_exec_describe_first_result_set": [(None, None, None, "Invalid object name 'x'.")]})
+    with pytest.raises(UserError, match="cannot describe the query: Invalid object name 'x'."):
+        d.query_columns(conn, "SELECT * FROM x")
+
+
+def test_a_query_is_read_as_a_subquery_and_never_tablesampled(d: SQLServerDialect) -> None:
+    ref = TableRef(None, "joined", QUERY)
+    cols = [col("id", "bigint"), col("amount", "decimal(12,2)"), col("name", "nvarchar(50)")]
+    assert "TABLESAMPLE" not in d.sample_sql(ref, "id", 100, None, 0.01)
+    for predicate in (*d.range_predicates("id", [100]), *d.hash_predicates(cols[0], 2), None):
+        sql = d.select_sql(ref, cols, predicate, None)
+        assert f"FROM ({QUERY}) dx_q" in sql
+        parses(sql)
+    for sql in (d.sample_sql(ref, "id", 100, None, 0.01), d.count_sql(ref), d.bounds_sql(ref, "id")):
+        parses(sql)
 
 
 # ---------------------------------------------------------------------------- type mapping

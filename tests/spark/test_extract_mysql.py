@@ -146,6 +146,29 @@ def test_jdbc_reader_gives_the_same_parquet(mariadb, tmp_path, spark, typed) -> 
     assert_parquet_equals_source(mariadb, str(tmp_path / "out" / "shop" / "typed"))
 
 
+JOIN_SQL = ("SELECT t.id, t.ubig, t.flag, t.bits, t.seen, t.span, t.emoji, t.color, c.hex AS color_hex"
+            " FROM typed AS t LEFT JOIN colors AS c ON c.name = t.color")
+
+
+def test_a_custom_sql_join_in_four_partitions_equals_the_query(mariadb, tmp_path, spark, typed) -> None:
+    mariadb.execute("DROP TABLE IF EXISTS colors",
+                    "CREATE TABLE colors (name VARCHAR(10) PRIMARY KEY, hex CHAR(7)) CHARACTER SET utf8mb4",
+                    "INSERT INTO colors VALUES ('red', '#ff0000'), ('green', '#00ff00')")
+    entry = {"name": "joined", "query": JOIN_SQL,
+             "partitioning": {"strategy": "balanced", "column": "id", "partitions": 4}}
+    result = Extractor(config(mariadb, tmp_path, [entry])).run()
+    assert result.ok, result.to_dict()
+    assert result.tables[0].partitions == 4
+    table = pq.read_table(tmp_path / "out" / "joined").sort_by("id")
+    with mariadb.admin() as conn, conn.cursor() as cur:
+        cur.execute(JOIN_SQL + " ORDER BY t.id")
+        names = [d[0] for d in cur.description]
+        src = cur.fetchall()
+    assert table.column_names == names and table.num_rows == len(src) == 6_002
+    for s_row, p_row in zip(src, table.to_pylist(), strict=True):
+        assert [expected(n, v) for n, v in zip(names, s_row, strict=True)] == list(p_row.values())
+
+
 def test_an_unknown_hostile_table_is_refused(mariadb, tmp_path, spark, typed) -> None:
     mariadb.execute("CREATE TABLE IF NOT EXISTS x (id INT)", "CREATE TABLE IF NOT EXISTS y (id INT)")
     hostile = 'x"; drop table y; --'

@@ -61,3 +61,16 @@ def test_every_change_bumps_the_version_so_views_redraw_only_then():
     v = m.version
     m.apply(ev.LogLine(R, "info", "hello", "a"))
     assert m.version == v + 1 and list(m.logs)[0].message == "hello"
+
+
+def test_an_incremental_table_shows_a_row_per_window_in_its_place():
+    m = play(RunModel(["a", "inc"]), ev.TableStarted(R, "inc [2026-01-05]", 1, 10),
+             ev.TableFinished(R, "inc [2026-01-05]", 10, 1, 100, 1.0, "/out/inc"),
+             ev.TableStarted(R, "inc [2026-01-06]", 1, 10))
+    assert list(m.tables) == ["a", "inc [2026-01-05]", "inc [2026-01-06]"]
+    assert m.request_cancel("inc") == ["inc [2026-01-06]"]
+
+
+def test_a_table_with_nothing_due_is_up_to_date_not_failed():
+    m = play(RunModel(["inc"]), ev.RunFinished(R, ("inc",), (), (), 0.2))
+    assert (m.tables["inc"].status, m.tables["inc"].note, m.tables["inc"].error) == ("done", "up to date", None)

@@ -12,6 +12,7 @@ from data_extractor import events as ev
 from data_extractor.catalog import Catalog
 from data_extractor.dialects.base import TableInfo
 from data_extractor.history import PublishedTable
+from data_extractor.state import TableState
 
 RUN_ID = "20270115T080000-abc123"
 T0 = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
@@ -93,6 +94,8 @@ class ScriptedExtractor(Extractor):
 
     def __init__(self, config: object) -> None:
         super().__init__(config)  # type: ignore[arg-type]
+        output = self.config.output.model_copy(update={"path": OUTPUT})
+        self.config = self.config.model_copy(update={"output": output})
         self.dialect.describe = lambda: self.label  # type: ignore[method-assign]  # no tmp path on screen
 
     def start(self, tables: Sequence[str] | None = None,
@@ -108,6 +111,17 @@ class ScriptedExtractor(Extractor):
     @staticmethod
     def spark_started() -> bool:
         return False  # whatever other tests started in this process
+
+    def status(self) -> list[TableState]:
+        return [
+            TableState("orders", "2027-01-15T00:00:00", None, [
+                {"run_id": RUN_ID, "outcome": "succeeded", "rows": 20_000, "finished_at": "2027-01-15T08:00:07Z",
+                 "window": ["2027-01-14T00:00:00", "2027-01-15T00:00:00"]}]),
+            TableState("customers", None, None, [
+                {"run_id": RUN_ID, "outcome": "failed", "rows": 0, "finished_at": "2027-01-15T08:00:05Z",
+                 "error": "no such column: amount"}]),
+            TableState("products"),  # no state: not listed
+        ]
 
     def history(self) -> list[PublishedTable]:
         return [

@@ -10,9 +10,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from data_extractor import Extractor
-from data_extractor import events as ev
-from data_extractor.config import ExtractorConfig
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -20,11 +17,15 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from data_extractor import Extractor
+from data_extractor import events as ev
+from data_extractor.config import ExtractorConfig
+
 from .choices import PlanChoice, with_choices
 from .clock import Clock
 from .errors import one_line
 from .messages import EngineFailed, RunEventReceived, RunLaunched, RunLaunchFailed, SparkWarmed
-from .run_model import RunModel
+from .run_model import RunModel, base_name
 from .screens.browse import BrowseScreen
 from .screens.help import HelpScreen
 from .screens.history import HistoryScreen
@@ -217,6 +218,7 @@ class DataExtractorApp(App[int]):
         if model is None or model.finished:
             self.notify("No run in progress.", severity="warning")
             return
+        table = base_name(table) if table else None  # a window's row cancels its table
         targets = model.request_cancel(table)
         if not targets:
             self.notify(f"{table} has already ended." if table else "Every table has already ended.",
@@ -239,6 +241,11 @@ class DataExtractorApp(App[int]):
         if self.run_handle is not None and self.run_model is not None and not self.run_model.finished:
             self.run_handle.cancel(None)
         self.exit(0)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "history" and isinstance(self.screen, HistoryScreen):
+            return False  # already here: keep it out of the footer
+        return True
 
     # ------------------------------------------------------------------ errors
     def on_engine_failed(self, message: EngineFailed) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
+from pydantic import ValidationError
+
 from data_extractor.config import ExtractorConfig, PartitioningConfig
 from data_extractor.errors import UserError
-from pydantic import ValidationError
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from data_extractor.dialects.base import ColumnInfo, TableInfo
     from data_extractor.history import PublishedTable
     from data_extractor.planning import PartitionPlan
+    from data_extractor.state import TableState
 
     from .choices import PlanChoice
 
@@ -88,3 +89,4 @@ class RunEventReceived(Message):
 class HistoryLoaded(Message):
     tables: list[PublishedTable]
     root: str
+    states: list[TableState] = field(default_factory=list)  # watermarks and last runs, from the state

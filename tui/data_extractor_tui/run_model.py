@@ -11,6 +11,11 @@ LOG_LIMIT = 5_000
 ENDED = ("done", "failed", "cancelled")
 
 
+def base_name(label: str) -> str:
+    """The table of a row: `orders [2026-01-05]` (one window of an incremental table) is `orders`."""
+    return label.split(" [", 1)[0] if label.endswith("]") else label
+
+
 @dataclass
 class TableRun:
     name: str
@@ -27,6 +32,7 @@ class TableRun:
     bytes: int | None = None
     path: str | None = None
     error: str | None = None
+    note: str | None = None
 
     @property
     def ended(self) -> bool:
@@ -79,8 +85,15 @@ class RunModel:
             self.version += 1
 
     def _table(self, name: str) -> TableRun:
+        """The row of `name`; an incremental table's windows (`orders [2026-01-05]`) take its place."""
         if name not in self.tables:
-            self.tables[name] = TableRun(name)
+            base = base_name(name)
+            parent = self.tables.get(base)
+            if parent is not None and base != name and parent.status in ("waiting", "queued"):
+                self.tables = {(name if k == base else k): (TableRun(name) if k == base else v)
+                               for k, v in self.tables.items()}
+            else:
+                self.tables[name] = TableRun(name)
         return self.tables[name]
 
     def _on_RunStarted(self, e: ev.RunStarted) -> None:  # noqa: N802 - named after the event
@@ -134,6 +147,10 @@ class RunModel:
         for name in e.cancelled:
             t = self._table(name)
             t.status, t.error = "cancelled", None
+        for name in e.succeeded:
+            t = self.tables.get(name)
+            if t is not None and not t.ended:  # nothing to extract (an incremental table up to date)
+                t.status, t.note = "done", "up to date"
         for t in self.tables.values():
             if not t.ended:  # never started and not reported: say so rather than spin forever
                 t.status = "cancelled" if self.cancel_requested else "failed"
@@ -145,7 +162,8 @@ class RunModel:
         """Mark `table` (or every table) as being cancelled; returns the names that were still going."""
         if table is None:
             self.cancel_requested = True
-        targets = [t for t in self.tables.values() if (table is None or t.name == table) and not t.ended]
+        targets = [t for t in self.tables.values()
+                   if (table is None or base_name(t.name) == base_name(table)) and not t.ended]
         for t in targets:
             t.status = "cancelling"
         self.version += 1

@@ -164,6 +164,43 @@ def select_template(column_type: str) -> str | None:
     return None if base in plain else "CAST({} AS CHAR)"
 
 
+def result_type(type_code: int, flags: int, charsetnr: int, length: int, scale: int) -> str:
+    """A COLUMN_TYPE-like name for a result column from the protocol's field metadata.
+
+    Example: `result_type(8, 32, 63, 20, 0)` -> `"bigint unsigned"`.
+    """
+    from pymysql.constants import FIELD_TYPE as F
+    from pymysql.constants import FLAG
+
+    unsigned = " unsigned" if flags & FLAG.UNSIGNED else ""
+    ints = {F.TINY: "tinyint", F.SHORT: "smallint", F.INT24: "mediumint", F.LONG: "int", F.LONGLONG: "bigint"}
+    if type_code == F.TINY and length == 1 and not unsigned:
+        return "tinyint(1)"
+    if type_code in ints:
+        return ints[type_code] + unsigned
+    if type_code in (F.DECIMAL, F.NEWDECIMAL):  # the display length counts the point and the sign
+        p = length - (1 if scale else 0) - (0 if unsigned else 1)
+        return f"decimal({max(p, 1)},{scale}){unsigned}"
+    if type_code == F.BIT:
+        return f"bit({length})"
+    simple = {F.FLOAT: "float", F.DOUBLE: "double", F.DATE: "date", F.NEWDATE: "date", F.DATETIME: "datetime",
+              F.TIMESTAMP: "timestamp", F.TIME: "time", F.YEAR: "year", F.JSON: "json", F.GEOMETRY: "geometry"}
+    if type_code in simple:
+        return simple[type_code]
+    if flags & FLAG.ENUM:
+        return "enum"
+    if flags & FLAG.SET:
+        return "set"
+    binary = charsetnr == 63
+    if type_code == F.STRING:
+        return "binary" if binary else "char"
+    if type_code in (F.VARCHAR, F.VAR_STRING):
+        return "varbinary" if binary else "varchar"
+    if type_code in (F.TINY_BLOB, F.BLOB, F.MEDIUM_BLOB, F.LONG_BLOB):
+        return "blob" if binary else "text"
+    return f"type {type_code}"
+
+
 # ----------------------------------------------------------------------------- statistics
 def _value_parser(column: ColumnInfo) -> Callable[[str], Any] | None:
     """How a histogram endpoint's text becomes a value of the column's type (None: not supported)."""
@@ -392,6 +429,22 @@ class MySQLDialect(Dialect):
             spark, note = spark_type_for(column_type, self.source.number_type)
             out.append(ColumnInfo(name, column_type, spark, _text(nullable) == "YES", pk.get(name),
                                   name in indexed, note))
+        return out
+
+    def query_columns(self, conn: Any, query: str) -> list[ColumnInfo]:
+        """A custom query's result columns, typed from the protocol's field metadata (with its flags)."""
+        cur = conn.cursor()
+        try:
+            cur.execute(f"SELECT * FROM ({query}) dx_q WHERE 1 = 0")
+            fields = list(cur._result.fields)  # PyMySQL's description drops the UNSIGNED and ENUM flags
+            cur.fetchall()
+        finally:
+            cur.close()
+        out = []
+        for f in fields:
+            source = result_type(f.type_code, f.flags, f.charsetnr, f.length, f.scale)
+            spark, note = spark_type_for(source, self.source.number_type)
+            out.append(ColumnInfo(_text(f.name), source, spark, True, None, False, note))
         return out
 
     # ------------------------------------------------------------ statistics

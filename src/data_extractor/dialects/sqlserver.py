@@ -53,6 +53,11 @@ TABLES_FALLBACK_SQL = (
     " FROM sys.objects AS o JOIN sys.schemas AS s ON s.schema_id = o.schema_id"
     " WHERE s.name = %(schema)s AND o.type IN ('U', 'V') AND o.is_ms_shipped = 0 ORDER BY o.name"
 )
+# A custom query's result columns, as the server would declare them (SQL Server 2012+).
+QUERY_COLUMNS_SQL = (
+    "SELECT name, system_type_name, is_hidden, error_message"
+    " FROM sys.dm_exec_describe_first_result_set(%(query)s, NULL, 0) ORDER BY column_ordinal"
+)
 # Alias types resolve to their base type; CLR types (geometry, hierarchyid) keep their own name.
 COLUMNS_SQL = (
     "SELECT c.name, COALESCE(bt.name, t.name), c.max_length, c.precision, c.scale, c.is_nullable,"
@@ -268,6 +273,19 @@ class SQLServerDialect(Dialect):
                                   bool(indexed), note))
         return out
 
+    def query_columns(self, conn: Any, query: str) -> list[ColumnInfo]:
+        """A custom query's result columns with the types the server itself declares for them."""
+        out = []
+        for name, system_type, hidden, error in self.fetch_all(conn, QUERY_COLUMNS_SQL, {"query": query}):
+            if error:
+                raise UserError(f"SQL Server cannot describe the query: {error}; fix its SQL")
+            if hidden:
+                continue
+            source = re.sub(r"\s+", "", system_type.lower())
+            spark, note = spark_type_for(source)
+            out.append(ColumnInfo(name, source, spark, True, None, False, note))
+        return out
+
     # ------------------------------------------------------------ statistics
     # COUNT_BIG: COUNT(*) is an INT and overflows past 2,147,483,647 rows.
     def count_sql(self, table: TableRef, where: str | None = None, predicate: str | None = None,
@@ -279,7 +297,7 @@ class SQLServerDialect(Dialect):
         return f"SELECT MIN({q}), MAX({q}), COUNT_BIG(*), COUNT_BIG({q}) FROM {self._filtered(table, where)}"
 
     def sampled_table_sql(self, table: TableRef, fraction: float) -> str:
-        if fraction >= 1.0:
+        if fraction >= 1.0 or table.query:  # TABLESAMPLE takes tables only
             return self.table_sql(table)
         pct = min(max(fraction * 100, 0.000001), 100.0)
         return f"{self.table_sql(table)} TABLESAMPLE SYSTEM ({pct:.6f} PERCENT) REPEATABLE (42)"

@@ -89,8 +89,10 @@ def get_session(cfg: SparkConfig) -> SparkSession:
             conf.update(LOCAL_CONF)
             conf["spark.local.dir"] = os.path.join(tempfile.gettempdir(), "data-extractor-spark")
             if "spark.driver.extraJavaOptions" not in cfg.conf:
+                from .jvm import driver_options
+
                 log4j = os.path.join(os.path.dirname(__file__), "resources", "log4j2.properties")
-                conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j}"
+                conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j} {driver_options()}"
         if mode == "connect":
             builder = builder.remote(cfg.remote or "local[*]")
             if not local:

@@ -41,7 +41,7 @@ class BrowseScreen(Screen[None]):
         with Horizontal(id="browse"):
             with Vertical(id="catalog-pane"):
                 yield Input(placeholder="/ filter tables: ord  or  ord*", id="filter")
-                yield CatalogTree(self.app.selection.__contains__, id="catalog")
+                yield CatalogTree(self.app.selection.__contains__, self._marks_toggled, id="catalog")
             yield TableDetail(id="detail")
         yield Static("", id="browse-status")
         yield Footer()
@@ -122,11 +122,9 @@ class BrowseScreen(Screen[None]):
         self.notify(message.reason, title=f"Cannot list the tables of {message.schema}", severity="error")
         self.update_status()
 
-    @on(CatalogTree.MarkToggled)
-    def _mark_toggled(self, message: CatalogTree.MarkToggled) -> None:
-        for name in message.names:
+    def _marks_toggled(self, names: list[str]) -> None:
+        for name in names:
             self.app.toggle_table(name)
-        self.query_one(CatalogTree).refresh_marks(message.names)
         self.update_status()
 
     @on(Tree.NodeHighlighted)

@@ -1,8 +1,9 @@
-"""History: the tables published under the output path, newest first, from their manifests."""
+"""History: the tables published under the output path (from their manifests), newest first, and
+each table's watermark and last run (from the engine's state)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -15,12 +16,18 @@ from textual.widgets import DataTable, Footer, Static
 from ..errors import one_line
 from ..formatting import size_text
 from ..messages import EngineFailed, HistoryLoaded
+from ..palette import tone
 from ..widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
     from data_extractor.history import PublishedTable
 
     from ..app import DataExtractorApp
+
+PUBLISHED = (("finished", "finished"), ("table", "table"), ("rows", "rows"), ("size", "size"), ("files", "files"),
+             ("time", "time"), ("strategy", "strategy"), ("parts", "parts"), ("run id", "run"))
+STATE = (("table", "table"), ("watermark", "watermark"), ("last run", "finished"), ("outcome", "outcome"),
+         ("rows", "rows"), ("window / error", "detail"))
 
 
 class HistoryScreen(Screen[None]):
@@ -35,19 +42,24 @@ class HistoryScreen(Screen[None]):
         yield TopBar(id="top-bar")
         with Vertical(id="history-pane"):
             yield Static("Reading the manifests…", id="history-summary")
-            table: DataTable[Text] = DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
-            for label, key in (("finished", "finished"), ("table", "table"), ("rows", "rows"), ("size", "size"),
-                               ("files", "files"), ("time", "time"), ("strategy", "strategy"),
-                               ("parts", "parts"), ("run id", "run")):
-                table.add_column(label, key=key)
-            yield table
+            published: DataTable[Text] = DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+            for label, key in PUBLISHED:
+                published.add_column(label, key=key)
+            yield published
             yield Static("", id="history-detail")
+        with Vertical(id="state-pane"):
+            state: DataTable[Text] = DataTable(id="state-table", cursor_type="row", zebra_stripes=True)
+            for label, key in STATE:
+                state.add_column(label, key=key)
+            yield state
+            yield Static("", id="state-summary")
         yield Footer()
 
     def on_mount(self) -> None:
         self.entries: list[PublishedTable] = []
-        self.query_one("#history-pane").border_title = "History"
-        self.query_one(DataTable).focus()
+        self.query_one("#history-pane").border_title = "Published tables"
+        self.query_one("#state-pane").border_title = "Watermarks and last runs"
+        self.query_one("#history-table").focus()
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -59,13 +71,18 @@ class HistoryScreen(Screen[None]):
         try:
             tables = ex.history()
         except Exception as exc:  # noqa: BLE001
-            self.post_message(EngineFailed(one_line(exc), "Cannot read the history"))
+            self.post_message(EngineFailed(one_line(exc), "Cannot read the manifests"))
             tables = []
-        self.post_message(HistoryLoaded(tables, ex.config.output.path))
+        try:
+            states = [s for s in ex.status() if s.watermark or s.history]
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(EngineFailed(one_line(exc), "Cannot read the state"))
+            states = []
+        self.post_message(HistoryLoaded(tables, ex.config.output.path, states))
 
     def on_history_loaded(self, message: HistoryLoaded) -> None:
         self.entries = message.tables
-        table = self.query_one(DataTable)
+        table = self.query_one("#history-table", DataTable)
         table.clear()
         clock = self.app.clock
         for i, t in enumerate(message.tables):
@@ -82,11 +99,31 @@ class HistoryScreen(Screen[None]):
         else:
             summary.update(Text(f"Nothing published under {message.root} yet: in Browse, mark tables with "
                                 "space and press r to run them."))
+        self._show_states(message)
         self._show_detail()
+
+    def _show_states(self, message: HistoryLoaded) -> None:
+        table = self.query_one("#state-table", DataTable)
+        table.clear()
+        clock = self.app.clock
+        for s in message.states:
+            last: dict[str, Any] = s.last or {}
+            outcome = str(last.get("outcome", ""))
+            style = tone(self.app, "error" if outcome == "failed" else "success") if outcome else ""
+            window = last.get("window")
+            detail = last.get("error") or (" to ".join(window) if window else "")
+            table.add_row(Text(s.table), Text(s.watermark or "—"),
+                          Text(clock.minute_of_iso(str(last.get("finished_at", ""))) if last else ""),
+                          Text(outcome, style=style), Text(f"{last['rows']:,}" if "rows" in last else "",
+                                                           justify="right"),
+                          Text(str(detail)))
+        self.query_one("#state-pane").display = bool(message.states)
+        self.query_one("#state-summary", Static).update(
+            "Incremental tables move their watermark once a window is published." if message.states else "")
 
     @on(DataTable.RowHighlighted, "#history-table")
     def _show_detail(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#history-table", DataTable)
         detail = self.query_one("#history-detail", Static)
         if not self.entries or not table.row_count:
             detail.update("")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, get_args
 
-from data_extractor.config import Strategy
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +13,8 @@ from textual.screen import Screen
 from textual.validation import Integer
 from textual.widgets import Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
+
+from data_extractor.config import Strategy
 
 from ..choices import PlanChoice, configured_strategy
 from ..errors import one_line
@@ -68,14 +69,17 @@ class PlanScreen(Screen[None]):
                                  id="plan-tables")
             with Vertical(id="plan-pane"):
                 with Horizontal(id="plan-controls"):
-                    yield Label("strategy")
-                    yield Select([(s, s) for s in STRATEGIES], allow_blank=False, value="auto", id="strategy")
-                    yield Label("column")
-                    yield Select([], prompt="(auto)", id="column")
-                    yield Label("partitions")
-                    yield CountInput(placeholder="auto", id="partitions", restrict=r"\d*", max_length=5,
-                                     validators=[Integer(minimum=1, maximum=MAX_PARTITIONS)],
-                                     valid_empty=True)
+                    with Vertical(classes="control"):
+                        yield Label("strategy")
+                        yield Select([(s, s) for s in STRATEGIES], allow_blank=False, value="auto", id="strategy")
+                    with Vertical(classes="control"):
+                        yield Label("column")
+                        yield Select([], prompt="(auto)", id="column")
+                    with Vertical(classes="control"):
+                        yield Label("partitions")
+                        yield CountInput(placeholder="auto", id="partitions", restrict=r"\d*", max_length=5,
+                                         validators=[Integer(minimum=1, maximum=MAX_PARTITIONS)],
+                                         valid_empty=True)
                 yield PlanView(id="plan-view")
         yield Footer()
 

@@ -1,7 +1,7 @@
 """The schema tree: schemas load their tables lazily, tables are added in chunks, marks show as [x].
 
-The tree owns only what it shows. It asks for tables with `TablesWanted` and reports marks with
-`MarkToggled`; the screen's handlers fetch (in thread workers) and keep the selection.
+The tree owns only what it shows. It asks for tables with `TablesWanted` (the screen fetches them in
+a thread worker) and hands marks to `on_marks` at once, so a key pressed right after (r, p) sees them.
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from data_extractor.dialects.base import TableInfo
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
+
+from data_extractor.dialects.base import TableInfo
 
 from ..formatting import fit, matches, qualified, rows_text, size_text
 
@@ -54,12 +55,10 @@ class CatalogTree(Tree[Item]):
     class TablesWanted(Message):
         schema: str
 
-    @dataclass
-    class MarkToggled(Message):
-        names: list[str]
-
-    def __init__(self, is_marked: Callable[[str], bool], **kwargs: object) -> None:
+    def __init__(self, is_marked: Callable[[str], bool], on_marks: Callable[[list[str]], None],
+                 **kwargs: object) -> None:
         super().__init__("catalog", **kwargs)  # type: ignore[arg-type]
+        self.on_marks = on_marks
         self.show_root = False
         self.guide_depth = 2
         self.is_marked = is_marked
@@ -245,7 +244,7 @@ class CatalogTree(Tree[Item]):
         if node is None:
             return
         if isinstance(node.data, TableItem):
-            self.post_message(self.MarkToggled([node.data.name]))
+            self._toggle([node.data.name])
             if node.next_sibling is not None:
                 self.action_cursor_down()
         elif isinstance(node.data, SchemaItem):
@@ -261,7 +260,9 @@ class CatalogTree(Tree[Item]):
             return
         names = [c.data.name for c in schema_node.children if isinstance(c.data, TableItem)]
         if names:
-            if all(self.is_marked(n) for n in names):
-                self.post_message(self.MarkToggled(names))
-            else:
-                self.post_message(self.MarkToggled([n for n in names if not self.is_marked(n)]))
+            self._toggle(names if all(self.is_marked(n) for n in names) else
+                         [n for n in names if not self.is_marked(n)])
+
+    def _toggle(self, names: list[str]) -> None:
+        self.on_marks(names)
+        self.refresh_marks(names)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from data_extractor.events import LogLine
 from rich.text import Text
 from textual.widgets import RichLog
+
+from data_extractor.events import LogLine
 
 from ..clock import Clock
 from ..palette import tone

@@ -27,6 +27,8 @@ class RunTable(DataTable[Text]):
             self.add_column(label, key=key)
 
     def draw(self, model: RunModel) -> None:
+        for key in [k for k in self.rows if k.value not in model.tables]:  # replaced by its windows
+            self.remove_row(key)
         for run in model.tables.values():
             cells = self.cells(run)
             if run.name not in self.rows:
@@ -50,7 +52,9 @@ class RunTable(DataTable[Text]):
         else:
             rows = rows_text(run.rows)
         status = run.status
-        if run.status == "done" and run.seconds is not None:
+        if run.note:
+            status = run.note
+        elif run.status == "done" and run.seconds is not None:
             status = f"done {run.seconds:.1f} s"
         elif run.status == "waiting":
             status = "waiting for Spark"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from data_extractor.dialects.base import ColumnInfo, TableInfo
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
+
+from data_extractor.dialects.base import ColumnInfo, TableInfo
 
 from ..formatting import plural, size_text
 
