@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .messages import MessageLine
 
 NAME_WIDTH = 32
+UNREADABLE = "the catalog could not be read (the red line below says why): fix the cause, then press the reload button"
 
 
 def engine_name(schema: str | None, name: str) -> str:
@@ -74,6 +75,7 @@ class BrowseTab:
             schemas = self.extractor.catalog.schemas()
             default = self.extractor.catalog.default_schema()
         if outcome.failed:
+            self.details.value = hint_html(UNREADABLE)
             return
         current = self.schema.value if self.schema.value in schemas else default
         self._syncing = True
@@ -93,9 +95,11 @@ class BrowseTab:
             configured = self._configured_names()
         if outcome.failed:
             self.infos = {}
-        else:
-            self.infos = {configured.get(t.ref) or self._name(t): t for t in found}
-            self.messages.clear()
+            self.show_tables()
+            self.details.value = hint_html(UNREADABLE)
+            return
+        self.infos = {configured.get(t.ref) or self._name(t): t for t in found}
+        self.messages.clear()
         self.show_tables()
 
     def _name(self, info: TableInfo) -> str:

@@ -169,6 +169,7 @@ class ExtractorPanel:
         self.state, self.bridge = state, bridge
         self._show_tab(RUN)
         bridge.now(lambda: None)
+        self.handle = None
         with self.messages.guard("starting the run") as outcome:
             self.handle = extractor.start(tables, on_event=bridge)
         if outcome.failed:
@@ -186,6 +187,13 @@ class ExtractorPanel:
         self.bridge.now(lambda: state.request_cancel(table))
         with self.messages.guard("cancelling"):
             self.handle.cancel(table)
+
+    def close(self) -> None:
+        """Cancel a run that is going and close the catalog's connections."""
+        if self.running and self.handle is not None:
+            self.handle.cancel()
+        for extractor in {id(e): e for e in (self.extractor, self._run_extractor) if e is not None}.values():
+            extractor.close()
 
     def wait(self, timeout: float | None = None) -> Any:
         """Block until the current run ends (for scripts and tests); returns its `RunResult`."""

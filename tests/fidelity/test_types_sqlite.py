@@ -114,10 +114,12 @@ def test_every_declared_type_and_edge_value_arrives_exactly(db, tmp_path, spark,
 
 @pytest.mark.parametrize("writer", ["arrow", "spark"])
 def test_a_value_its_declared_type_cannot_hold_fails_the_table_naming_the_column(db, tmp_path, spark, writer):
-    cfg = config({"type": "sqlite", "path": str(db["path"])}, tmp_path / "out", list(MISFITS), "python", writer,
+    # the spark writer reads through the very code the arrow writer does: two cases suffice
+    names = list(MISFITS) if writer == "arrow" else ["bad_decimal_scale", "bad_datetime_offset"]
+    cfg = config({"type": "sqlite", "path": str(db["path"])}, tmp_path / "out", names, "python", writer,
                  parallel_tables=4)
     result = Extractor(cfg).run()
-    assert len(result.tables) == len(MISFITS)
+    assert len(result.tables) == len(names)
     for t in result.tables:
         assert t.status == "failed", (t.table, "extracted instead of failing")
         assert f"'v_{t.table}'" in t.error and "\n" not in t.error, t.error

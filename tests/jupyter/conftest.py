@@ -11,6 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from nb_helpers import Demo, make_demo  # noqa: E402
+from nb_venv import Unavailable  # noqa: E402
+from nb_venv import ipywidgets7_python as make_ipywidgets7_python  # noqa: E402
 
 from data_extractor.demo import write_config  # noqa: E402
 
@@ -26,3 +28,12 @@ def demo(demo_master: Demo, tmp_path: Path) -> Demo:
     shutil.copy(demo_master.db, tmp_path / "demo.db")
     config = write_config(tmp_path, tmp_path / "demo.db", master="local[2]")
     return Demo(tmp_path, tmp_path / "demo.db", config, demo_master.counts)
+
+
+@pytest.fixture(scope="session")
+def ipywidgets7_python() -> Path:
+    """An interpreter with ipywidgets 7.8.1 (see nb_venv.py); skips the test when it cannot be made."""
+    try:
+        return make_ipywidgets7_python()
+    except Unavailable as exc:
+        pytest.skip(str(exc))

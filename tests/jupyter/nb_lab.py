@@ -43,8 +43,9 @@ def free_port() -> int:
 
 
 class LabServer:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, python: str = sys.executable) -> None:
         self.root = root
+        self.python = python  # the server's, and so its kernel's, interpreter
         self.port = free_port()
         self.token = uuid.uuid4().hex
         self.url = f"http://127.0.0.1:{self.port}"
@@ -61,10 +62,14 @@ class LabServer:
         quiet = private / "lab-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
         quiet.parent.mkdir(parents=True, exist_ok=True)
         quiet.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))  # no news pop-up
-        cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={self.port}", "--ServerApp.ip=127.0.0.1",
+        cmd = [self.python, "-m", "jupyterlab", "--no-browser", f"--port={self.port}", "--ServerApp.ip=127.0.0.1",
                f"--IdentityProvider.token={self.token}", "--allow-root", f"--ServerApp.root_dir={self.root}",
                "--LabApp.news_url=None", "--LabApp.expose_app_in_browser=True",
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+        if self.python != sys.executable:  # a venv over this Python: JupyterLab's own files stay where they are
+            from jupyterlab.commands import get_app_dir
+
+            cmd.append(f"--LabApp.app_dir={get_app_dir()}")
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(cmd, cwd=self.root, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout

@@ -2,14 +2,18 @@
 test selects two tables in the browser, looks at their plan, clicks Run, and waits until both progress bars
 reach 100% and the row counts shown equal the source's. Saves the screenshots of docs/img/panel-*.png.
 
-Needs Debian's `chromium`, `jupyterlab` and `playwright` (never `playwright install`); skipped without them.
+Runs with the kernel on ipywidgets 8 and again on 7.8.1 (nb_venv.py; JupyterLab 4 then loads that venv's
+jupyterlab_widgets 1.1). Needs Debian's `chromium`, `jupyterlab` and `playwright` (never `playwright install`);
+skipped without them.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,7 +25,8 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("DX_SCREENSHOT_DIR") or ROOT / "docs" / "img")
-CELL = 'from data_extractor_jupyter import ExtractorPanel\npanel = ExtractorPanel("demo.yaml")\npanel'
+CELL = ('import ipywidgets\nprint("ipywidgets", ipywidgets.__version__)\n'
+        'from data_extractor_jupyter import ExtractorPanel\npanel = ExtractorPanel("demo.yaml")\npanel')
 TABLES = ["customers", "orders"]
 
 ROWS_JS = """() => [...document.querySelectorAll('.dx-row')].map(r => ({
@@ -31,26 +36,30 @@ ROWS_JS = """() => [...document.querySelectorAll('.dx-row')].map(r => ({
     status: r.querySelector('.dx-row-status').textContent.trim()}))"""
 
 
-@pytest.fixture(scope="module")
-def lab_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    demo = make_demo(tmp_path_factory.mktemp("lab"))
-    (demo.folder / "panel.ipynb").write_text(json.dumps(notebook([CELL])), encoding="utf-8")
-    return demo
+@dataclass
+class Lab:
+    server: LabServer
+    demo: Demo
+    ipywidgets: str  # the kernel's major version
+    shots: Path  # where the screenshots go
 
 
-@pytest.fixture(scope="module")
-def lab(lab_demo: Demo) -> Iterator[LabServer]:
+@pytest.fixture(scope="module", params=["8", "7"], ids=["ipywidgets8", "ipywidgets7"])
+def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     if chromium_path() is None:
         pytest.skip("chromium is not installed: apt-get install -y chromium")
-    server = LabServer(lab_demo.folder).start()
+    python = sys.executable if request.param == "8" else str(request.getfixturevalue("ipywidgets7_python"))
+    demo = make_demo(tmp_path_factory.mktemp(f"lab-ipywidgets{request.param}"))
+    (demo.folder / "panel.ipynb").write_text(json.dumps(notebook([CELL])), encoding="utf-8")
+    server = LabServer(demo.folder, python).start()
     try:
-        yield server
+        yield Lab(server, demo, request.param, SHOTS if request.param == "8" else demo.folder)
     finally:
         server.stop()
 
 
 @pytest.fixture
-def page(lab: LabServer):
+def page(lab: Lab):
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
         try:
@@ -81,10 +90,11 @@ def click_tab(page, title: str) -> None:
     page.locator(".dx-tabs .lm-TabBar-tab", has_text=title).click()
 
 
-def test_select_two_tables_in_the_browser_run_them_and_see_both_bars_full(lab: LabServer, lab_demo: Demo, page,
-                                                                          ) -> None:
+def test_select_two_tables_in_the_browser_run_them_and_see_both_bars_full(lab: Lab, page) -> None:
+    shots, counts = lab.shots, lab.demo.counts
     try:
-        open_and_run_notebook(page, lab)
+        open_and_run_notebook(page, lab.server)
+        assert f"ipywidgets {lab.ipywidgets}." in page.locator(".jp-OutputArea-output").first.inner_text()
         panel = page.locator(".dx-panel")
 
         # Browse: pick two tables as a user does (click, then Ctrl-click).
@@ -92,8 +102,8 @@ def test_select_two_tables_in_the_browser_run_them_and_see_both_bars_full(lab: L
         page.locator(".dx-tables option", has_text=TABLES[1]).click(modifiers=["Control"])
         page.wait_for_function("() => document.querySelector('.dx-selection').textContent.includes('2 selected')")
         page.wait_for_function("() => document.querySelector('.dx-details').textContent.includes('main.orders')")
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        panel.screenshot(path=str(SHOTS / "panel-browse.png"))
+        shots.mkdir(parents=True, exist_ok=True)
+        panel.screenshot(path=str(shots / "panel-browse.png"))
 
         # Plan: balanced, 4 partitions each.
         page.locator(".dx-plan-selected").click()
@@ -102,7 +112,7 @@ def test_select_two_tables_in_the_browser_run_them_and_see_both_bars_full(lab: L
         page.locator(".dx-partitions input").press("Enter")
         page.wait_for_function("() => document.querySelectorAll('.dx-plan .dx-plan-bar').length === 8")
         assert "strategy balanced" in page.locator(".dx-plan").inner_text()
-        panel.screenshot(path=str(SHOTS / "panel-plan.png"))
+        panel.screenshot(path=str(shots / "panel-plan.png"))
 
         # Run: both bars reach 100%, and the rows shown are the source's counts.
         click_tab(page, "Run")
@@ -112,14 +122,14 @@ def test_select_two_tables_in_the_browser_run_them_and_see_both_bars_full(lab: L
             return rows.length === 2 && rows.every(r => r.width === '100%' && r.status.startsWith('done'));
         }}""", timeout=150_000, polling=250)
         rows = page.evaluate(ROWS_JS)
-        assert [(r["name"], r["rows"]) for r in rows] == [(t, f"{lab_demo.counts[t]:,} rows") for t in TABLES]
+        assert [(r["name"], r["rows"]) for r in rows] == [(t, f"{counts[t]:,} rows") for t in TABLES]
         assert "done: 2 table(s)" in page.locator(".dx-run-summary").inner_text()
         page.wait_for_function("() => !document.querySelector('.dx-run').disabled")
-        panel.screenshot(path=str(SHOTS / "panel-run.png"))
+        panel.screenshot(path=str(shots / "panel-run.png"))
 
         click_tab(page, "Logs")
         assert "published" in page.locator(".dx-logs").inner_text()
     except Exception:
-        page.screenshot(path=str(lab.root / "failure.png"))
-        print(f"JupyterLab log:\n{lab.log_tail()}\npage screenshot: {lab.root / 'failure.png'}")
+        page.screenshot(path=str(lab.server.root / "failure.png"))
+        print(f"JupyterLab log:\n{lab.server.log_tail()}\npage screenshot: {lab.server.root / 'failure.png'}")
         raise

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
+import threading
 import time
+import traceback
 
 import ipywidgets
 import pyarrow.parquet as pq
@@ -17,7 +20,17 @@ from nb_helpers import Demo, text
 from data_extractor_jupyter import ExtractorPanel
 from data_extractor_jupyter.compat import tab_titles
 
-RUN_TIMEOUT = 180
+RUN_TIMEOUT = int(os.environ.get("DX_RUN_TIMEOUT", "180"))
+
+
+def finished(panel: ExtractorPanel):
+    """The run's result; on a timeout, fails with every thread's stack so a hang can be diagnosed."""
+    result = panel.wait(RUN_TIMEOUT)
+    if result is None:
+        stacks = "\n".join(f"--- {t.name}\n" + "".join(traceback.format_stack(sys._current_frames()[t.ident]))
+                           for t in threading.enumerate() if t.ident in sys._current_frames())
+        pytest.fail(f"the run did not end within {RUN_TIMEOUT} s; threads:\n{stacks}")
+    return result
 
 
 def panel_for(demo: Demo, **kwargs) -> ExtractorPanel:
@@ -123,8 +136,8 @@ def test_run_fills_every_bar_and_shows_the_source_row_counts(demo: Demo, spark):
     assert time.monotonic() - t0 < 2, "the click handler must return at once"
     assert panel.tabs.selected_index == 2
     assert panel.run_tab.run_button.disabled and not panel.run_tab.cancel_button.disabled
-    result = panel.wait(RUN_TIMEOUT)
-    assert result is not None and result.ok, result and result.to_dict()
+    result = finished(panel)
+    assert result.ok, result.to_dict()
 
     rows = panel.run_tab.rows
     assert list(rows) == ["customers", "orders"]
@@ -157,8 +170,8 @@ def test_the_run_uses_the_strategy_and_partitions_chosen_in_plan(demo: Demo, spa
     panel.plan.strategy.value = "range"
     panel.plan.partitions.value = 3
     panel.run_tab.run_button.click()
-    result = panel.wait(RUN_TIMEOUT)
-    assert result is not None and result.ok
+    result = finished(panel)
+    assert result.ok
     assert (result.tables[0].strategy, result.tables[0].partitions) == ("range", 3)
     assert panel.run_tab.rows["orders"].bar.max == 3 == panel.run_tab.rows["orders"].bar.value
     assert text(panel.run_tab.rows["orders"].rows.value) == f"{demo.counts['orders']:,} rows"
@@ -177,8 +190,8 @@ def test_a_table_dropped_after_browsing_fails_alone_in_red_with_its_reason(demo:
     assert panel.messages.kind == "error"
 
     panel.run_tab.run_button.click()
-    result = panel.wait(RUN_TIMEOUT)
-    assert result is not None and not result.ok
+    result = finished(panel)
+    assert not result.ok
     failed = panel.run_tab.rows["products"]
     assert failed.bar.bar_style == "danger"
     assert "color:#c62828" in failed.status.value
@@ -196,8 +209,8 @@ def test_cancel_stops_the_run_and_says_nothing_was_published(demo: Demo, spark):
     panel.run_tab.run_button.click()
     panel.run_tab.cancel_button.click()
     assert "cancelling" in text(panel.run_tab.rows["orders"].status.value)
-    result = panel.wait(RUN_TIMEOUT)
-    assert result is not None and [t.status for t in result.tables] == ["cancelled"]
+    result = finished(panel)
+    assert [t.status for t in result.tables] == ["cancelled"]
     line = panel.run_tab.rows["orders"]
     assert text(line.status.value) == "cancelled: not published (an earlier extract stays as it was)"
     assert line.bar.bar_style == "warning"
@@ -205,3 +218,15 @@ def test_cancel_stops_the_run_and_says_nothing_was_published(demo: Demo, spark):
         panel.run_tab.summary.value)
     assert not (demo.folder / "extracts" / "main" / "orders").exists()
     assert not panel.run_tab.run_button.disabled
+
+
+def test_an_unreachable_source_says_why_and_how_to_retry(demo: Demo):
+    demo.db.rename(demo.db.with_suffix(".moved"))
+    panel = panel_for(demo, warm_up=False)
+    assert panel.messages.kind == "error"
+    assert "demo.db does not exist; check source.path" in text(panel.messages.text)
+    assert "press the reload button" in text(panel.browse.details.value)
+    demo.db.with_suffix(".moved").rename(demo.db)
+    panel.browse.refresh.click()
+    assert panel.messages.kind == "hint" and panel.messages.text == ""
+    assert [v for _, v in panel.browse.tables.options] == ["customers", "orders", "products"]

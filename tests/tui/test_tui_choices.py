@@ -33,3 +33,14 @@ def test_a_table_not_in_the_config_is_added_with_its_overrides():
 def test_an_impossible_override_is_one_clear_sentence():
     with pytest.raises(UserError, match="orders: partitions 0 is not valid"):
         with_choices(load_config(BASE), {"orders": PlanChoice(partitions=0)})
+
+
+def test_configured_tables_are_matched_as_the_engine_resolves_names():
+    from data_extractor.dialects.base import TableInfo
+    from data_extractor_tui.configured import configured_in
+
+    tables = [TableInfo("public", n) for n in ("Orders", "customers", "items", "ITEMS", "Dup", "DUP")]
+    entries = ["orders", "public.customers", "sales.orders", "ITEMS", "dup", "bad..name"]
+    assert configured_in(entries, "public", "public", tables) == {
+        "public.Orders": "orders", "public.customers": "public.customers", "public.ITEMS": "ITEMS"}
+    assert configured_in(["orders"], "public", "sales", tables) == {}

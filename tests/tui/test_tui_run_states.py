@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from tui_fakes import ScriptedExtractor
 from tui_helpers import RecordingApp, catalog_loaded, cell_text, demo_config, wait_until
 
-from data_extractor_tui.screens.run import RunScreen
+from data_extractor import events as ev
+from data_extractor_tui.messages import RunEventReceived
+from data_extractor_tui.screens.run import REDRAWS_PER_SECOND, RunScreen
 from data_extractor_tui.widgets.log_pane import LogPane
 from data_extractor_tui.widgets.run_table import RunTable
 
@@ -94,3 +97,44 @@ async def test_spark_warms_in_the_background_and_the_header_says_so(demo):
         await pilot.pause()
         assert app.spark_status == "ready (0.0 s)"
         assert str(app.screen.query_one("#top-spark").render()) == "Spark: ready (0.0 s)"
+
+
+async def test_a_burst_of_progress_events_redraws_a_few_times_a_second_at_most(demo):
+    config, _ = demo
+
+    class Held(ScriptedExtractor):
+        hold = threading.Event()
+        handles = []
+
+    app = RecordingApp(Held(str(config)), warm_spark=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await start_run(pilot, "space")
+        await wait_until(pilot, lambda: app.run_model.count("running") == 1, what="the table to run")
+        draws = []
+        original = table.draw
+        table.draw = lambda model: (draws.append(model.version), original(model))  # type: ignore[method-assign]
+        for i in range(400):  # as if from the run's threads, all at once
+            app.post_message(RunEventReceived(ev.TableProgress("r", "customers", i % 4, 4, i, 1000.0, 1.0)))
+        t0 = time.monotonic()
+        await wait_until(pilot, lambda: app.run_model.tables["customers"].rows == 399, what="the burst")
+        await pilot.pause(0.6)
+        seconds = time.monotonic() - t0
+        assert 1 <= len(draws) <= 2 + seconds * REDRAWS_PER_SECOND
+        Held.hold.set()
+
+
+async def test_an_unexpected_engine_exception_is_one_line(demo):
+    config, _ = demo
+
+    class Broken(ScriptedExtractor):
+        def plan(self, *args, **kwargs):
+            raise RuntimeError("planner exploded\nTraceback (most recent call last): ...")
+
+    app = RecordingApp(Broken(str(config)), warm_spark=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await catalog_loaded(pilot)
+        await pilot.press("space", "p")
+        await wait_until(pilot, lambda: any(s == "error" for _, s in app.notes), what="the notification")
+        assert [m for m, s in app.notes if s == "error"] == ["RuntimeError: planner exploded"]
+        commands = [c.title for c in app.get_system_commands(app.screen)]
+        assert {"Plan selected tables", "Run selected tables", "History", "Help"} <= set(commands)

@@ -171,7 +171,7 @@ class DataExtractorApp(App[int]):
     def on_run_launched(self, message: RunLaunched) -> None:
         self.run_handle, self.run_extractor = message.handle, message.extractor
         for table in self._pending_cancel:
-            self._cancel(table)
+            self._cancel(message.handle, table)
         self._pending_cancel = []
 
     def on_run_launch_failed(self, message: RunLaunchFailed) -> None:
@@ -202,12 +202,11 @@ class DataExtractorApp(App[int]):
                         title="Run finished", severity="warning")
         else:
             self.notify(f"{len(e.succeeded)} table(s) extracted in {e.seconds:.1f} s.", title="Run finished")
-        self.release_run()
+        self.release_run(self.run_handle, self.run_extractor)
 
     @work(thread=True, group="run", exit_on_error=False)
-    def release_run(self) -> None:
+    def release_run(self, handle: Any, ex: Extractor | None) -> None:
         """Close the run's catalog connections once its threads are done."""
-        handle, ex = self.run_handle, self.run_extractor
         if handle is not None:
             handle.wait(10)
         if ex is not None:
@@ -228,19 +227,21 @@ class DataExtractorApp(App[int]):
         if self.run_handle is None:
             self._pending_cancel.append(table)
         else:
-            self._cancel(table)
+            self._cancel(self.run_handle, table)
 
     @work(thread=True, group="cancel", exit_on_error=False)
-    def _cancel(self, table: str | None) -> None:
+    def _cancel(self, handle: Any, table: str | None) -> None:
         try:
-            self.run_handle.cancel(table)
+            handle.cancel(table)
         except Exception as exc:  # noqa: BLE001
             self.post_message(EngineFailed(one_line(exc), "Cancel failed"))
 
     async def action_quit(self) -> None:
         if self.run_handle is not None and self.run_model is not None and not self.run_model.finished:
             self.run_handle.cancel(None)
-        self.exit(0)
+        warming = any(w.group == "spark" and w.is_running for w in self.workers)
+        # a thread cannot be interrupted: say why the prompt takes a few seconds to come back
+        self.exit(0, message="Spark is still starting; it stops as soon as it has." if warming else None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "history" and isinstance(self.screen, HistoryScreen):

@@ -32,7 +32,6 @@ class EngineFailed(Message):
 class SchemasLoaded(Message):
     schemas: list[str]
     default: str | None
-    configured: dict[str, str] = field(default_factory=dict)  # qualified name -> the config's name
 
 
 @dataclass

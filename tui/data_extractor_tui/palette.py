@@ -7,6 +7,7 @@ from textual.app import App
 from textual.color import Color, ColorParseError
 
 FALLBACK = {"success": "green", "error": "red", "warning": "yellow", "accent": "blue", "primary": "blue",
+            "text-success": "green", "text-error": "red", "text-warning": "yellow", "text-accent": "blue",
             "foreground-muted": "grey50", "background": "black"}
 
 

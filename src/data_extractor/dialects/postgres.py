@@ -80,6 +80,32 @@ _SIMPLE = {
 _TEXTUAL = ("character varying", "character", "text", "\"char\"", "citext")
 
 
+# The earliest date and timestamp PostgreSQL stores (4713 BC), as days and microseconds since 1970. ADBC hands
+# 'infinity' and '-infinity' over as sentinels that land below them (after wrapping around).
+_FIRST_DAY = -2_440_588
+_FIRST_MICROS = _FIRST_DAY * 86_400_000_000
+
+
+def _no_infinity(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The batch, or a failure naming the first date or timestamp column holding (-)infinity."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for field, column in zip(batch.schema, batch.columns, strict=True):
+        if pa.types.is_date32(field.type):
+            low = pc.min(column.cast(pa.int32())).as_py()
+            first = _FIRST_DAY
+        elif pa.types.is_timestamp(field.type):
+            low = pc.min(column.cast(pa.int64())).as_py()
+            first = _FIRST_MICROS
+        else:
+            continue
+        if low is not None and low < first:
+            raise ValueError(f"column {field.name!r}: a value is infinity or -infinity, which {field.type} cannot "
+                             "hold; filter it out with where: or leave the column out of columns:")
+    return batch
+
+
 def spark_type_for(formatted: str, number_type: str) -> tuple[str, str | None]:
     """`format_type()` text -> (Spark type, note on how the value is converted)."""
     base = re.sub(r"\(\d+\)", "", formatted).strip()
@@ -309,7 +335,7 @@ class PostgresDialect(Dialect):
         try:
             cur.execute(sql)
             for batch in cur.fetch_record_batch():
-                yield cast_batch(batch, schema)
+                yield _no_infinity(cast_batch(batch, schema))
         finally:
             cur.close()
 

@@ -60,8 +60,8 @@ def _parsed(column: ColumnInfo) -> Column:
     value = text.try_cast(column.spark_type)
     message = (f"column {column.name!r}: a value cannot be represented as {column.spark_type} "
                "(infinity or a date BC); filter it out with where: or leave the column out of columns:")
-    return F.when(text.isNull() | value.isNotNull(), value).otherwise(F.raise_error(F.lit(message))) \
-        .alias(column.name)
+    fits = value.isNotNull() & ~text.endswith(" BC")  # Spark would read '0044-03-15 BC' as the year 44 AD
+    return F.when(text.isNull() | fits, value).otherwise(F.raise_error(F.lit(message))).alias(column.name)
 
 
 def _exact_decimal(column: ColumnInfo) -> Column:

@@ -13,8 +13,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
 
+from ..configured import configured_in
 from ..errors import one_line
-from ..formatting import qualified
 from ..messages import ColumnsLoaded, EngineFailed, SchemasLoaded, TablesFailed, TablesLoaded
 from ..widgets.catalog_tree import CatalogTree, Item, TableItem
 from ..widgets.table_detail import TableDetail
@@ -51,6 +51,7 @@ class BrowseScreen(Screen[None]):
         self._filter_timer: Timer | None = None
         self._detail_for: str | None = None
         self._schemas_loaded = False
+        self._default_schema: str | None = None
         self._cursor_placed = False
         self.query_one(CatalogTree).focus()
         self.update_status()
@@ -67,15 +68,7 @@ class BrowseScreen(Screen[None]):
             self.post_message(EngineFailed(one_line(exc), "Cannot read the catalog"))
             self.post_message(SchemasLoaded([], None))
             return
-        configured: dict[str, str] = {}
-        for entry in ex.config.tables:  # the config's spelling of each table, to run it with its settings
-            try:
-                ref = ex.catalog.resolve(entry.name)
-            except Exception:  # noqa: BLE001 - a missing configured table only loses that link
-                continue
-            configured[qualified(ref.schema, ref.name)] = entry.name
-        self.post_message(SchemasLoaded(schemas, default if default in schemas else
-                                        (schemas[0] if schemas else None), configured))
+        self.post_message(SchemasLoaded(schemas, default))
 
     @work(thread=True, group="tables", exit_on_error=False)
     def load_tables(self, schema: str) -> None:
@@ -99,9 +92,10 @@ class BrowseScreen(Screen[None]):
 
     # ----------------------------------------------------------------- handlers
     def on_schemas_loaded(self, message: SchemasLoaded) -> None:
-        self.app.configured = message.configured
         self._schemas_loaded = True
-        self.query_one(CatalogTree).set_schemas(message.schemas, message.default)
+        self._default_schema = message.default
+        first = message.default if message.default in message.schemas else next(iter(message.schemas), None)
+        self.query_one(CatalogTree).set_schemas(message.schemas, first)
         self.update_status()
 
     @on(CatalogTree.TablesWanted)
@@ -110,6 +104,8 @@ class BrowseScreen(Screen[None]):
         self.update_status()
 
     def on_tables_loaded(self, message: TablesLoaded) -> None:
+        entries = [t.name for t in self.app.extractor.config.tables]  # run these under the config's names
+        self.app.configured.update(configured_in(entries, self._default_schema, message.schema, message.tables))
         tree = self.query_one(CatalogTree)
         tree.set_tables(message.schema, message.tables)
         if not self._cursor_placed:  # the first tables shown: put the cursor on the first of them

@@ -109,7 +109,7 @@ class HistoryScreen(Screen[None]):
         for s in message.states:
             last: dict[str, Any] = s.last or {}
             outcome = str(last.get("outcome", ""))
-            style = tone(self.app, "error" if outcome == "failed" else "success") if outcome else ""
+            style = tone(self.app, "text-error" if outcome == "failed" else "text-success") if outcome else ""
             window = last.get("window")
             detail = last.get("error") or (" to ".join(window) if window else "")
             table.add_row(Text(s.table), Text(s.watermark or "—"),

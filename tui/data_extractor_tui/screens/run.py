@@ -127,7 +127,7 @@ class RunScreen(Screen[None]):
                         f"{size_text(run.bytes)}{took} → {run.path}")
         if run.status == "failed":
             text = Text()
-            text.append(f"{name} failed: {run.error}", style=tone(self.app, "error", bold=True))
+            text.append(f"{name} failed: {run.error}", style=tone(self.app, "text-error", bold=True))
             text.append("\nNothing was published for it. Its log: press l until the log pane shows "
                         f"{name.rsplit('.', 1)[-1]}.")
             if self.app.console_log:
@@ -137,9 +137,11 @@ class RunScreen(Screen[None]):
             return Text(f"{name}: {run.status}. Nothing is published for a cancelled table; "
                         "its previous output, if any, is untouched.")
         if run.status == "running":
-            how = f"{run.strategy}" + (f" on {run.column}" if run.column else "") if run.strategy else ""
-            return Text(f"{name}: running, {run.partitions_done} of {run.partitions_total} partitions done"
-                        f"{', ' + how if how else ''}. c cancels it, C cancels the whole run.")
+            how = ""
+            if run.strategy and run.strategy != "none":
+                how = f", {run.strategy}" + (f" on {run.column}" if run.column else "")
+            return Text(f"{name}: running, {run.partitions_done} of {plural(run.partitions_total or 0, 'partition')}"
+                        f" done{how}. c cancels it, C cancels the whole run.")
         if run.status == "planned":
             return Text(f"{name}: planned ({plural(run.partitions_total or 0, 'partition')}), starting.")
         if run.status == "queued":

@@ -28,8 +28,8 @@ class LogPane(RichLog):
         table = (e.table or "run").rsplit(".", 1)[-1]
         line.append(table[:TABLE_WIDTH].ljust(TABLE_WIDTH) + " ")
         if e.level in ("warning", "error", "critical"):
-            line.append(e.level.upper() + " ", style=tone(self.app, "error" if e.level != "warning" else "warning",
-                                                        bold=True))
+            level = "text-warning" if e.level == "warning" else "text-error"
+            line.append(e.level.upper() + " ", style=tone(self.app, level, bold=True))
         line.append(e.message)
         return line
 

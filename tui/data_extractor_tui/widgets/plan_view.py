@@ -62,7 +62,7 @@ class PlanView(Vertical):
             notes.append(f"showing the first {MAX_ROWS} of {len(parts):,} partitions\n", style="dim")
         if plan.warnings:
             for w in plan.warnings:
-                notes.append("warning: ", style=tone(self.app, "warning", bold=True))
+                notes.append("warning: ", style=tone(self.app, "text-warning", bold=True))
                 notes.append(w + "\n")
         else:
             notes.append("warnings: none\n", style="dim")

@@ -14,7 +14,7 @@ BAR_WIDTH = 22
 COLUMNS = (("table", "table"), ("progress", "progress"), ("rows", "rows"), ("rows/s", "rate"), ("ETA", "eta"),
            ("status", "status"))
 TONES = {"done": "success", "failed": "error", "cancelled": "warning", "cancelling": "warning",
-         "running": "accent"}
+         "running": "accent"}  # bars; status text takes the readable `text-` variant of each
 
 
 class RunTable(DataTable[Text]):
@@ -43,7 +43,8 @@ class RunTable(DataTable[Text]):
     def cells(self, run: TableRun) -> dict[str, Text]:
         style = self._tone(run.status)
         filled, empty = bar(run.fraction, BAR_WIDTH)
-        progress = Text.assemble((filled, style or Style()), (empty, tone(self.app, "foreground-muted")),
+        progress = Text.assemble((filled, self._tone(run.status, text=False) or Style()),
+                                 (empty, tone(self.app, "foreground-muted")),
                                  f" {run.fraction * 100:>3.0f}%")
         if run.status == "done":
             rows = f"{run.rows:,}" if run.rows is not None else ""
@@ -62,9 +63,11 @@ class RunTable(DataTable[Text]):
                 "rate": Text(rate_text(run.rows_per_second), justify="right"),
                 "eta": Text(eta_text(run.eta), justify="right"), "status": Text(status, style=style or "")}
 
-    def _tone(self, status: str) -> Style | None:
+    def _tone(self, status: str, text: bool = True) -> Style | None:
         name = TONES.get(status)
-        return tone(self.app, name, bold=status in ("failed", "done")) if name else None
+        if name is None:
+            return None
+        return tone(self.app, f"text-{name}" if text else name, bold=text and status in ("failed", "done"))
 
     def selected_table(self) -> str | None:
         if not self.row_count:
