@@ -61,11 +61,12 @@ class Extractor:
 
     def start(self, tables: Sequence[str] | None = None, on_event: Callable[[Event], None] | None = None,
               run_date: dt.date | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None,
-              ) -> RunHandle:
+              plans: dict[str, dict[str, Any]] | None = None) -> RunHandle:
         """Start extracting `tables` (default: every configured table) in the background.
 
         Returns at once; `on_event` receives every event (from background threads). For incremental
-        tables, `run_date` runs that one window and `date_from`/`date_to` backfill a range.
+        tables, `run_date` runs that one window and `date_from`/`date_to` backfill a range. `plans` overrides
+        tables' partitioning ({table: {"strategy": ..., "partitions": ..., "column": ...}}).
         """
         from .runner import Run
 
@@ -74,7 +75,22 @@ class Extractor:
             from .errors import UserError
 
             raise UserError("no tables to extract: list them under `tables:` in the config, or pass --table")
-        return Run(self, names, on_event, run_date, date_from, date_to).start()
+        target = self.with_partitioning(plans) if plans else self
+        return Run(target, names, on_event, run_date, date_from, date_to).start()
+
+    def with_partitioning(self, plans: dict[str, dict[str, Any]]) -> Extractor:
+        """A copy whose tables use these partitioning choices ({table: {strategy, partitions, column}}),
+        e.g. what a user picked in a plan preview."""
+        from .config import PartitioningConfig, TableConfig
+
+        tables = {t.name: t for t in self.config.tables}
+        for name, choice in plans.items():
+            entry = tables.get(name) or TableConfig(name=name)
+            base = entry.partitioning or PartitioningConfig()
+            merged = {**base.model_dump(exclude_unset=True), **{k: v for k, v in choice.items() if v is not None}}
+            tables[name] = entry.model_copy(update={"partitioning": PartitioningConfig(**merged)})
+        copy = Extractor(self.config.model_copy(update={"tables": list(tables.values())}))
+        return copy
 
     def run(self, tables: Sequence[str] | None = None, on_event: Callable[[Event], None] | None = None,
             **window: dt.date | None) -> RunResult:
@@ -92,6 +108,16 @@ class Extractor:
         t0 = time.monotonic()
         session.get_session(self.config.spark)
         return time.monotonic() - t0
+
+    @staticmethod
+    def stop_spark() -> None:
+        """Stop the Spark session this process started (a reused one, e.g. a notebook's, is left alone)."""
+        import sys
+
+        if "data_extractor.spark.session" in sys.modules:
+            from .spark import session
+
+            session.stop()
 
     @staticmethod
     def spark_started() -> bool:

@@ -95,7 +95,7 @@ class Catalog:
             if len(lowered) != 1:
                 raise UserError(f"schema {schema!r} was not found{_suggest(schema, schemas)}")
             schema = lowered[0]
-        names = [t.name for t in self.dialect.tables(self.connection(), schema)]
+        names = self.dialect.table_names(self.connection(), schema)
         if table in names:
             return TableRef(schema, table)
         lowered = [n for n in names if n.lower() == table.lower()]
@@ -104,8 +104,9 @@ class Catalog:
         raise UserError(f"table {table!r} was not found in schema {schema!r}{_suggest(table, names)}")
 
     def columns(self, table: str | TableRef) -> list[ColumnInfo]:
-        ref = self.resolve(table)
-        return self.dialect.columns(self.connection(), ref)
+        """Columns of a table name (resolved first) or of a TableRef the catalog gave (used as it is)."""
+        ref = table if isinstance(table, TableRef) else self.resolve(table)
+        return self.columns_of(ref)
 
     def columns_of(self, table: TableRef) -> list[ColumnInfo]:
         """A resolved table's columns, or a custom query's result columns."""
@@ -141,11 +142,8 @@ class Catalog:
         if isinstance(table, TableRef) and table.query:
             rows = self.dialect.fetch_one(self.connection(), self.dialect.count_sql(table))[0]
             return TableInfo(None, table.name, int(rows), None, "query")
-        ref = self.resolve(table)
-        for info in self.dialect.tables(self.connection(), ref.schema):
-            if info.name == ref.name:
-                return info
-        return TableInfo(ref.schema, ref.name)
+        ref = table if isinstance(table, TableRef) else self.resolve(table)
+        return self.dialect.table_info(self.connection(), ref)
 
 
 def _suggest(word: str, choices: list[str]) -> str:

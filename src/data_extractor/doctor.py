@@ -130,7 +130,8 @@ def _state(root: str) -> Check:
 
     staging = os.path.join(local_path(root) or "", "_staging")
     if os.path.isdir(staging):
-        markers = [r for r in os.listdir(staging) if os.path.exists(os.path.join(staging, r, "_publishing.json"))]
+        markers = [r for r in os.listdir(staging) if os.path.isdir(os.path.join(staging, r))
+                   and any(f.startswith("_publishing") for f in os.listdir(os.path.join(staging, r)))]
     if markers:
         return Check("state", False, f"an interrupted publish in {', '.join(markers)}",
                      "run data-extractor run once: it restores the previous version first")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from typing import Any
 
 
@@ -56,7 +57,7 @@ class LocalFS:
         return os.path.getmtime(path)
 
     def write_text(self, path: str, text: str) -> None:
-        tmp = path + ".tmp"
+        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,7 +95,7 @@ class TableOutput:
         fs.makedirs(fs.dirname(self.final))
         if fs.exists(self.final):
             fs.makedirs(fs.dirname(self.trash))
-            marker = _marker(fs, self.base, self.run_id)
+            marker = _marker(fs, self.base, self.run_id, self.parts)
             fs.write_text(marker, json.dumps({"final": self.final, "trash": self.trash}))
             fs.rename(self.final, self.trash)
             fs.rename(self.staging, self.final)
@@ -107,8 +108,10 @@ class TableOutput:
         self.fs.rmtree(self.staging)
 
 
-def _marker(fs: Any, base: str, run_id: str) -> str:
-    return fs.join(base, "_staging", run_id, "_publishing.json")
+def _marker(fs: Any, base: str, run_id: str, parts: list[str]) -> str:
+    """One marker per table being published (tables of a run publish concurrently)."""
+    key = zlib.crc32("/".join(parts).encode())
+    return fs.join(base, "_staging", run_id, f"_publishing-{key:08x}.json")
 
 
 def recover(base: str, fs: Any = None) -> None:
@@ -117,8 +120,10 @@ def recover(base: str, fs: Any = None) -> None:
     staging = fs.join(base, "_staging")
     for run in fs.listdir(staging):
         folder = fs.join(staging, run)
-        marker = fs.join(folder, "_publishing.json")
-        if fs.exists(marker):
+        for name in fs.listdir(folder):
+            if not (name.startswith("_publishing") and name.endswith(".json")):
+                continue
+            marker = fs.join(folder, name)
             info = json.loads(fs.read_text(marker))
             if not fs.exists(info["final"]) and fs.exists(info["trash"]):
                 fs.rename(info["trash"], info["final"])

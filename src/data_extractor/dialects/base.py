@@ -176,6 +176,17 @@ class Dialect(ABC):
         """The schema an unqualified table name resolves to."""
         return None
 
+    def table_info(self, conn: Any, table: TableRef) -> TableInfo:
+        """One table's estimates."""
+        for info in self.tables(conn, table.schema):
+            if info.name == table.name:
+                return info
+        return TableInfo(table.schema, table.name)
+
+    def table_names(self, conn: Any, schema: str | None) -> list[str]:
+        """Just the names of a schema's tables (resolving a name needs no estimates)."""
+        return [t.name for t in self.tables(conn, schema)]
+
     # ------------------------------------------------------------ statistics
     def _filtered(self, table: TableRef, where: str | None, extra: str | None = None) -> str:
         conds = [f"({c})" for c in (where, extra) if c]

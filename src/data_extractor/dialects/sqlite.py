@@ -147,6 +147,21 @@ class SQLiteDialect(Dialect):
             out.append(TableInfo(schema, name, rows, sizes.get(name), kind))
         return out
 
+    def table_info(self, conn: Any, table: TableRef) -> TableInfo:
+        rows = self.fetch_one(conn, self.count_sql(table))[0]
+        kind = self.fetch_one(conn, f"SELECT type FROM {self.quote(table.schema or 'main')}.sqlite_master "
+                                    "WHERE name = ?", (table.name,))
+        return TableInfo(table.schema, table.name, rows, self._sizes(conn, table.schema or "main").get(table.name),
+                         kind[0] if kind else "table")
+
+    def table_names(self, conn: Any, schema: str | None) -> list[str]:
+        schema = schema or "main"
+        if schema not in self.schemas(conn):
+            return []
+        return [r[0] for r in self.fetch_all(
+            conn, f"SELECT name FROM {self.quote(schema)}.sqlite_master WHERE type IN ('table', 'view') "
+                  "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+
     def _sizes(self, conn: Any, schema: str) -> dict[str, int]:
         try:
             rows = self.fetch_all(

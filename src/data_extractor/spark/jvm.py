@@ -33,7 +33,8 @@ def driver_options() -> str:
     """Extra driver JVM options for a local session (empty when tuning is off)."""
     if os.environ.get("DATA_EXTRACTOR_JVM_TUNING", "1") == "0":
         return ""
-    opts = ["-XX:+UseSerialGC", "-Xshare:auto"]
+    # JVM warnings (class-data sharing ones at exit among them) to stderr: stdout may carry --json output.
+    opts = ["-XX:+UseSerialGC", "-Xshare:auto", "-Xlog:disable", "-Xlog:all=warning:stderr"]
     if os.environ.get("DATA_EXTRACTOR_SHORT_RUN") == "1":  # the CLI: the JVM lives seconds, C1 compiles enough
         opts.append("-XX:TieredStopAtLevel=1")
     archive = _archive_path()
