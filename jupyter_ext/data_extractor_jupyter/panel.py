@@ -52,7 +52,6 @@ class ExtractorPanel:
         self.handle: RunHandle | None = None
         self.state: RunState | None = None
         self.bridge: ThrottledBridge | None = None
-        self._run_extractor: Extractor | None = None
         self.spark_status = "starts with the first Run"
         with self.messages.guard("reading the config") as outcome:
             self.extractor = Extractor(config)
@@ -158,10 +157,8 @@ class ExtractorPanel:
         if self.running:
             self.messages.hint("a run is going: wait for it to end, or Cancel it")
             return None
-        with self.messages.guard("preparing the run") as outcome:
-            extractor = self._extractor_for_run(tables)
-        if outcome.failed:
-            return None
+        overrides = self.plan.overrides()  # what the Plan tab shows is what runs
+        plans = {table: overrides for table in tables} if overrides else None
         state = RunState(tables, output=short_path(str(self.extractor.config.output.path)))
         self.run_tab.prepare(state)
         self.logs.prepare(state)
@@ -171,7 +168,7 @@ class ExtractorPanel:
         bridge.now(lambda: None)
         self.handle = None
         with self.messages.guard("starting the run") as outcome:
-            self.handle = extractor.start(tables, on_event=bridge)
+            self.handle = self.extractor.start(tables, on_event=bridge, plans=plans)
         if outcome.failed:
             bridge.now(lambda: _start_failed(state, outcome.error or ""))
             return None
@@ -192,8 +189,8 @@ class ExtractorPanel:
         """Cancel a run that is going and close the catalog's connections."""
         if self.running and self.handle is not None:
             self.handle.cancel()
-        for extractor in {id(e): e for e in (self.extractor, self._run_extractor) if e is not None}.values():
-            extractor.close()
+        if self.extractor is not None:
+            self.extractor.close()
 
     def wait(self, timeout: float | None = None) -> Any:
         """Block until the current run ends (for scripts and tests); returns its `RunResult`."""
@@ -209,28 +206,6 @@ class ExtractorPanel:
     def _redraw(self) -> None:
         if self.bridge is not None:
             self.bridge.now(lambda: None)
-
-    def _extractor_for_run(self, tables: list[str]) -> Extractor:
-        """The panel's extractor, or a copy whose tables carry the strategy and partitions chosen in Plan."""
-        assert self.extractor is not None
-        if self._run_extractor is not None and self._run_extractor is not self.extractor:
-            self._run_extractor.close()
-        overrides = self.plan.overrides()
-        if not overrides:
-            self._run_extractor = self.extractor
-            return self.extractor
-        from data_extractor.config import PartitioningConfig
-
-        config = self.extractor.config
-        chosen = []
-        for name in tables:
-            entry = config.table(name)
-            base = entry.partitioning.model_dump(exclude_unset=True) if entry.partitioning else {}
-            chosen.append(entry.model_copy(update={"partitioning": PartitioningConfig(**{**base, **overrides})}))
-        names = {e.name for e in chosen}
-        others = [e for e in config.tables if e.name not in names]
-        self._run_extractor = Extractor(config.model_copy(update={"tables": others + chosen}))
-        return self._run_extractor
 
 
 def _start_failed(state: RunState, error: str) -> None:

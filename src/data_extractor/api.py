@@ -78,6 +78,28 @@ class Extractor:
         target = self.with_partitioning(plans) if plans else self
         return Run(target, names, on_event, run_date, date_from, date_to).start()
 
+    def check_tables(self, tables: Sequence[str]) -> dict[str, str]:
+        """Tables whose names, columns or queries the source refuses, with the reason; connects, reads nothing.
+
+        Raises:
+            SourceError: the source cannot be reached at all.
+        """
+        from .dialects.base import TableRef
+        from .errors import UserError
+
+        refused: dict[str, str] = {}
+        for name in tables:
+            entry = self.config.table(name)
+            try:
+                ref = TableRef(None, entry.name, entry.query) if entry.query else self.catalog.resolve(entry.name)
+                wanted = list(entry.columns or [])
+                if entry.incremental:
+                    wanted = [*wanted, entry.incremental.column] if wanted else [entry.incremental.column]
+                self.catalog.select_columns(ref, wanted or None)
+            except UserError as exc:
+                refused[name] = str(exc)
+        return refused
+
     def with_partitioning(self, plans: dict[str, dict[str, Any]]) -> Extractor:
         """A copy whose tables use these partitioning choices ({table: {strategy, partitions, column}}),
         e.g. what a user picked in a plan preview."""

@@ -171,6 +171,11 @@ def cmd_plan(args: argparse.Namespace, out: Any) -> int:
 
 
 def _extract(ex: Any, tables: list[str] | None, args: argparse.Namespace) -> int:
+    refused = ex.check_tables(tables or ex.table_names())  # bad names are bad input: exit 2, nothing read
+    if refused:
+        name, reason = next(iter(refused.items()))
+        more = f" (and {len(refused) - 1} more table(s))" if len(refused) > 1 else ""
+        raise UserError(f"{reason}{more}; nothing was extracted")
     window = {k: getattr(args, k, None) for k in ("run_date", "date_from", "date_to")}
     if window["date_to"] and not window["date_from"]:
         raise UserError("--to needs --from (the first window of the backfill)")

@@ -91,6 +91,7 @@ class Run:
 
         self.extractor = extractor
         self.tables = list(tables)
+        self.requested = list(tables)
         self.run_date, self.date_from, self.date_to = run_date, date_from, date_to
         self.state = StateStore(extractor.config.output.path)
         self.snapshot_token: str | None = None
@@ -148,6 +149,17 @@ class Run:
             log.info("run %s: %d table(s) -> %s", self.run_id, len(self.tables), cfg.output.path)
             from .writer import mark_run
 
+            try:
+                refused = self.extractor.check_tables(self.tables)  # bad names fail here: no Spark, no output
+            except ExtractorError as exc:  # the source cannot be reached: every table fails with that reason
+                result.tables = [self._fail(t, str(exc), 0.0) for t in self.tables]
+                return
+            if refused:
+                failed = {t: self._fail(t, reason, 0.0) for t, reason in refused.items()}
+                self.tables = [t for t in self.tables if t not in refused]
+                if not self.tables:
+                    result.tables = [failed[t] for t in refused]
+                    return
             if local_path(cfg.output.path) is not None:
                 mark_run(cfg.output.path, self.run_id)  # a bad local path fails before Spark starts
             try:
@@ -173,10 +185,11 @@ class Run:
                 futures = [pool.submit(contextvars.copy_context().run, self._table_or_windows, t)
                            for t in self.tables]
                 result.tables = [r for f in futures for r in f.result()]
+            if refused:
+                result.tables = [failed[t] for t in refused] + result.tables
             stop.set()
             monitor.join(2)
-        except UserError as exc:
-            log.error("%s", exc)
+        except UserError as exc:  # the run as a whole could not start (e.g. the output path): each table says why
             result.tables = [self._fail(t, str(exc), 0.0) for t in self.tables]
         finally:
             from .writer import finish_run

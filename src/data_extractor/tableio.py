@@ -23,7 +23,8 @@ def one_line(exc: BaseException) -> str:
     """One sentence for a failure: our own message, or the root cause out of a Spark/Py4J dump."""
     if isinstance(exc, ExtractorError | ValueError) and "\n" not in str(exc):
         return str(exc)
-    text = str(exc)
+    text = re.sub(r"\[[A-Z_]+(?:\.[A-Z_]+)*\] ", "", str(exc))  # Spark's error-class prefixes
+    text = re.sub(r"\s*SQLSTATE: \w+", "", text)
     ours = re.findall(r"(?:data_extractor\.errors\.)?(?:SourceError|UserError|ValueError): (.+)", text)
     if ours:
         return ours[-1].strip()

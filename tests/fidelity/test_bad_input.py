@@ -127,7 +127,6 @@ _RUN_REASON = ("runner.py:Run._main: mark_run() creates {output}/_staging before
                "then fails the table instead of refusing the input")
 
 
-@pytest.mark.xfail(strict=True, reason=_RUN_REASON)
 @pytest.mark.parametrize("field", ["table", "column"])
 def test_injection_in_a_configured_name_is_refused_by_run_before_any_output(pg, victim, spark, tmp_path, field):
     out = tmp_path / "out"

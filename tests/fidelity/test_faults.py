@@ -179,9 +179,7 @@ def cli_fault_runs(fault_configs, tmp_path_factory, pg):
 
 def _cli_case(name: str):
     if name == "output-not-writable":
-        return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=(
-            "runner.py:Run._main: a run-level UserError (unwritable output) is logged as an ERROR LogLine "
-            "without a table, which the CLI prints besides the table's FAILED line: the cause shows twice")))
+        return name
     return name
 
 

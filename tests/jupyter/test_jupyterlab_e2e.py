@@ -123,8 +123,8 @@ def test_select_two_tables_in_the_browser_run_them_and_see_both_bars_full(lab: L
         }}""", timeout=150_000, polling=250)
         rows = page.evaluate(ROWS_JS)
         assert [(r["name"], r["rows"]) for r in rows] == [(t, f"{counts[t]:,} rows") for t in TABLES]
-        assert "done: 2 table(s)" in page.locator(".dx-run-summary").inner_text()
-        page.wait_for_function("() => !document.querySelector('.dx-run').disabled")
+        page.wait_for_function("() => document.querySelector('.dx-run-summary').textContent.includes('done: 2 table')"
+                               " && !document.querySelector('.dx-run').disabled", timeout=60_000)  # RunFinished
         panel.screenshot(path=str(shots / "panel-run.png"))
 
         click_tab(page, "Logs")

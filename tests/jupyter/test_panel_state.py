@@ -230,3 +230,15 @@ def test_an_unreachable_source_says_why_and_how_to_retry(demo: Demo):
     panel.browse.refresh.click()
     assert panel.messages.kind == "hint" and panel.messages.text == ""
     assert [v for _, v in panel.browse.tables.options] == ["customers", "orders", "products"]
+
+
+@pytest.mark.spark
+def test_the_cancel_button_of_one_line_stops_that_table_only(demo: Demo, spark):
+    panel = panel_for(demo, tables=["customers", "orders"])
+    panel.run_tab.run_button.click()
+    panel.run_tab.rows["orders"].cancel.click()
+    result = finished(panel)
+    assert {t.table: t.status for t in result.tables} == {"customers": "succeeded", "orders": "cancelled"}
+    assert text(panel.run_tab.rows["customers"].status.value).startswith("done")
+    assert text(panel.run_tab.rows["orders"].status.value).startswith("cancelled")
+    assert panel.run_tab.rows["orders"].cancel.layout.visibility == "hidden"
