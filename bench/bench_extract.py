@@ -108,6 +108,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=5_000_000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--only", help="comma-separated method names to run")
+    ap.add_argument("--warm", action="store_true",
+                    help="time inside one warm process (Spark started once), as the TUI and notebooks run")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="dx-bench-"))
@@ -119,6 +121,10 @@ def main() -> None:
             size = conn.execute("SELECT pg_total_relation_size('bench')").fetchone()[0]
         print(f"built {args.rows:,} rows ({size / 2**20:.0f} MiB) in {time.perf_counter() - t0:.1f} s",
               file=sys.stderr)
+        if args.warm:
+            results_warm = warm_rounds(pg, work, args.rounds)
+            report(results_warm, args.rows, "inside one warm process")
+            return
         methods = build_methods(pg, work, args.rows)
         if args.only:
             keep = set(args.only.split(","))
@@ -164,10 +170,45 @@ def build_methods(pg: PgServer, work: Path, rows: int) -> dict[str, list[str]]:
     return methods
 
 
-def report(results: dict[str, list[tuple[float, int]]], rows: int) -> None:
+def warm_rounds(pg: PgServer, work: Path, rounds: int) -> dict[str, list[tuple[float, int]]]:
+    """Each method in this process, round-robin, after one untimed warm-up run of each."""
+    import connectorx as cx
+    import pyarrow.parquet as pq
+
+    from data_extractor import Extractor
+
+    out = work / "warm"
+
+    def ours(writer: str):
+        ex = Extractor({"source": pg.source(), "output": {"path": str(out), "writer": writer},
+                        "defaults": {"partitioning": {"strategy": "balanced", "partitions": 2}},
+                        "tables": ["public.bench"]})
+        return lambda: ex.run().ok or sys.exit("run failed")
+
+    def connectorx():
+        uri = f"postgresql://{pg.user}:{pg.password}@127.0.0.1:{pg.port}/{pg.database}"
+        t = cx.read_sql(uri, f"SELECT {COLUMNS} FROM bench", partition_on="id", partition_num=2, return_type="arrow")
+        out.mkdir(parents=True, exist_ok=True)
+        pq.write_table(t, out / "cx.parquet", compression="snappy")
+
+    methods = {"data-extractor run (writer arrow)": ours("arrow"), "data-extractor run (writer spark)": ours("spark"),
+               "ConnectorX (2 partitions) + pyarrow": connectorx}
+    for fn in methods.values():
+        fn()  # warm-up: Spark, Python workers, caches
+    results: dict[str, list[tuple[float, int]]] = {k: [] for k in methods}
+    for r in range(rounds):
+        for name, fn in methods.items():
+            t0 = time.perf_counter()
+            fn()
+            results[name].append((time.perf_counter() - t0, tree_rss(os.getpid())))
+            print(f"round {r + 1} {name}: {results[name][-1][0]:.2f} s", file=sys.stderr)
+    return results
+
+
+def report(results: dict[str, list[tuple[float, int]]], rows: int, how: str = "whole process") -> None:
     cx = next((statistics.median(s for s, _ in v) for k, v in results.items() if k.startswith("ConnectorX")), None)
     print(f"\n{rows:,} rows, {os.cpu_count()} cores, medians of {len(next(iter(results.values())))} "
-          "interleaved rounds, whole process:\n")
+          f"interleaved rounds, {how}:\n")
     print("| method | seconds | rows/s | vs ConnectorX | peak RSS (tree) |")
     print("|---|---:|---:|---:|---:|")
     for name, runs in results.items():

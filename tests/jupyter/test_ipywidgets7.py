@@ -13,7 +13,7 @@ import pytest
 from nb_venv import child_env
 
 ROOT = Path(__file__).resolve().parents[2]
-TESTS = ["tests/jupyter/test_panel_state.py", "tests/jupyter/test_import_hygiene.py"]
+TESTS = ["tests/jupyter/test_panel_state.py", "tests/jupyter/test_panel_import_hygiene.py"]
 
 
 @pytest.mark.spark

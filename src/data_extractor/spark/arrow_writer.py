@@ -67,7 +67,7 @@ def _write_partition(spec: ReadSpec, index: int, folder: str, compression: str,
         pending, pending_rows, pending_bytes = [], 0, 0
 
     try:
-        for batch in read_partition(spec, index):
+        for batch in _prefetched(read_partition(spec, index)):
             if batch.num_rows == 0:
                 continue
             pending.append(batch)
@@ -84,6 +84,45 @@ def _write_partition(spec: ReadSpec, index: int, folder: str, compression: str,
             writer.close()
     size = sum(os.path.getsize(os.path.join(folder, f)) for f in files)
     return {"partition": index, "rows": rows, "bytes": size, "seconds": time.monotonic() - t0, "files": files}
+
+
+def _prefetched(batches: Iterator[Any], depth: int = 4) -> Iterator[Any]:
+    """Fetch the next batches on a thread while the caller encodes Parquet (both release the GIL)."""
+    import queue
+    import threading
+
+    q: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def pump() -> None:
+        try:
+            for b in batches:
+                while not stop.is_set():
+                    try:
+                        q.put(b, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            q.put(exc)
+
+    t = threading.Thread(target=pump, daemon=True, name="dx-fetch")
+    t.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        t.join(5)
 
 
 def task_function(spec: ReadSpec, folder: str, compression: str, max_rows_per_file: int | None
