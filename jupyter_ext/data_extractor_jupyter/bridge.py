@@ -16,7 +16,7 @@ from collections.abc import Callable
 from data_extractor import events as ev
 
 log = logging.getLogger(__name__)
-FINAL = (ev.TableFinished, ev.TableFailed, ev.RunFinished)
+FINAL = (ev.TableFinished, ev.TableFailed, ev.TableCancelled, ev.RunFinished)
 
 
 class ThrottledBridge:

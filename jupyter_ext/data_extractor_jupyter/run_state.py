@@ -108,6 +108,10 @@ class RunState:
             r.status, r.seconds = ("cancelled" if cancelled else "failed"), e.seconds
             r.error = None if cancelled else e.error
 
+    def _on_TableCancelled(self, e: ev.TableCancelled) -> None:  # noqa: N802
+        if r := self.row(e.table):
+            r.status, r.seconds, r.error = "cancelled", e.seconds, None
+
     def _on_LogLine(self, e: ev.LogLine) -> None:  # noqa: N802
         self.logs.append(e)
 

@@ -76,6 +76,12 @@ class TableFailed(Event):
 
 
 @dataclass(frozen=True)
+class TableCancelled(Event):
+    table: str
+    seconds: float  # nothing of it was published; what was published before is untouched
+
+
+@dataclass(frozen=True)
 class LogLine(Event):
     level: str
     message: str

@@ -75,6 +75,10 @@ class RunView:
             if not self.live:
                 self._say(f"{e.table}: done, {e.rows:,} rows, {e.files} file(s), {humanize.size(e.bytes)} in "
                           f"{e.seconds:.1f} s -> {e.path}")
+        elif isinstance(e, ev.TableCancelled):
+            if e.table in self.tasks:
+                self.progress.update(self.tasks[e.table], status="[yellow]cancelled[/]")
+            self._say(f"{e.table}: cancelled, nothing published")
         elif isinstance(e, ev.TableFailed):
             if e.table in self.tasks:
                 self.progress.update(self.tasks[e.table], status="[red]failed[/]")

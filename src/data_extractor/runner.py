@@ -247,6 +247,7 @@ class Run:
         t0 = time.monotonic()
         if self.is_cancelled(job.table):
             log.info("cancelled before it started")
+            self.emit(ev.TableCancelled(self.run_id, label, 0.0))
             return TableResult(label, "cancelled")
         with self._lock:
             self.jobs[label] = job
@@ -256,7 +257,7 @@ class Run:
             job.discard()
             if self.is_cancelled(job.table):
                 log.warning("cancelled; nothing was published")
-                self.emit(ev.TableFailed(self.run_id, label, "cancelled", time.monotonic() - t0))
+                self.emit(ev.TableCancelled(self.run_id, label, time.monotonic() - t0))
                 return TableResult(label, "cancelled", seconds=time.monotonic() - t0)
             reason = one_line(exc)
             log.error("failed: %s", reason, exc_info=not isinstance(exc, ExtractorError))

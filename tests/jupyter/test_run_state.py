@@ -61,7 +61,7 @@ def test_cancelled_tables_before_and_after_they_started():
     state.apply(ev.TableStarted(RUN, "running", 2, 10))
     state.request_cancel()
     assert [r.status for r in state.rows.values()] == ["cancelling", "cancelling"]
-    state.apply(ev.TableFailed(RUN, "running", "cancelled", 0.2))  # how the engine reports a cancelled table
+    state.apply(ev.TableCancelled(RUN, "running", 0.2))  # how the engine reports a cancelled table
     state.apply(ev.RunFinished(RUN, (), (), ("running", "queued"), 0.3))
     assert [r.status for r in state.rows.values()] == ["cancelled", "cancelled"]
     assert state.rows["running"].error is None

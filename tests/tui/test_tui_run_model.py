@@ -31,7 +31,7 @@ def test_a_table_goes_from_waiting_to_done_with_its_rows_and_rate():
 
 def test_a_failure_keeps_its_one_line_reason_and_a_cancel_is_not_a_failure():
     m = play(RunModel(["a", "b"]), ev.TableFailed(R, "a", "relation does not exist", 1.0),
-             ev.TableFailed(R, "b", "cancelled", 1.0))
+             ev.TableCancelled(R, "b", 1.0))
     assert (m.tables["a"].status, m.tables["a"].error) == ("failed", "relation does not exist")
     assert (m.tables["b"].status, m.tables["b"].error) == ("cancelled", None)
     assert m.summary() == "1 failed, 1 cancelled"

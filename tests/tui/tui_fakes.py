@@ -62,7 +62,7 @@ class ScriptedHandle:
     def _cancelled_instead(self, e: ev.Event) -> ev.Event:
         name = getattr(e, "table", None)
         if isinstance(e, ev.TableFinished | ev.TableFailed) and (name in self.cancelled or None in self.cancelled):
-            return ev.TableFailed(RUN_ID, name, "cancelled", 1.0, at=e.at)
+            return ev.TableCancelled(RUN_ID, name, 1.0, at=e.at)
         if isinstance(e, ev.RunFinished) and self.cancelled:
             gone = tuple(n for n in e.succeeded + e.failed if n in self.cancelled or None in self.cancelled)
             return ev.RunFinished(RUN_ID, tuple(n for n in e.succeeded if n not in gone),

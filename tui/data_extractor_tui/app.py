@@ -189,7 +189,7 @@ class DataExtractorApp(App[int]):
             self.spark_status = f"ready ({e.seconds:.1f} s)"
         if isinstance(e, ev.RunFinished):
             self._finished(model, e)
-        elif isinstance(e, (ev.TableFinished, ev.TableFailed, ev.RunStarted)):
+        elif isinstance(e, (ev.TableFinished, ev.TableFailed, ev.TableCancelled, ev.RunStarted)):
             self.run_status = f"run: {model.ended_count} of {len(model.tables)} done"
 
     def _finished(self, model: RunModel, e: ev.RunFinished) -> None:

@@ -138,6 +138,10 @@ class RunModel:
         t.error = None if cancelled else e.error
         t.seconds, t.rows_per_second = e.seconds, None
 
+    def _on_TableCancelled(self, e: ev.TableCancelled) -> None:  # noqa: N802
+        t = self._table(e.table)
+        t.status, t.error, t.seconds, t.rows_per_second = "cancelled", None, e.seconds, None
+
     def _on_LogLine(self, e: ev.LogLine) -> None:  # noqa: N802
         if len(self.logs) == self.logs.maxlen:
             self.logs_dropped += 1
