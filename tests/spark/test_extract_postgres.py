@@ -82,17 +82,30 @@ def test_a_table_dropped_after_planning_fails_alone(pg, pg_conn, tmp_path, spark
     assert not (tmp_path / "out" / "public" / "doomed").exists()
 
 
-def test_cli_reports_a_missing_table_in_json_and_exits_non_zero(pg, tmp_path, three_tables):
+def test_cli_reports_a_failing_table_in_json_and_exits_non_zero(pg, pg_conn, tmp_path, three_tables):
+    pg_conn.execute("DROP TABLE IF EXISTS too_wide")
+    pg_conn.execute("CREATE TABLE too_wide AS SELECT 1 AS id, 123456789012345678901234567890.5::numeric AS v")
     path = tmp_path / "c.yaml"
-    path.write_text(yaml.safe_dump(config(pg, tmp_path, ["public.typed_2", "public.no_such_table"])))
+    path.write_text(yaml.safe_dump(config(pg, tmp_path, ["public.typed_2", "public.too_wide"])))
     proc = subprocess.run([sys.executable, "-m", "data_extractor", "run", "-c", str(path), "--json"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
     summary = json.loads(proc.stdout)
     status = {t["table"]: (t["status"], t["error"]) for t in summary["tables"]}
     assert status["public.typed_2"][0] == "succeeded"
-    assert status["public.no_such_table"][0] == "failed" and "no_such_table" in status["public.no_such_table"][1]
+    assert status["public.too_wide"][0] == "failed" and "'v'" in status["public.too_wide"][1]
+    assert "number_type" in status["public.too_wide"][1]
     assert "Traceback" not in proc.stderr and pg.password not in proc.stdout + proc.stderr
+
+
+def test_cli_refuses_a_missing_table_before_extracting_anything(pg, tmp_path, three_tables):
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(config(pg, tmp_path, ["public.typed_2", "public.no_such_table"])))
+    proc = subprocess.run([sys.executable, "-m", "data_extractor", "run", "-c", str(path), "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "no_such_table" in proc.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_sigkill_mid_run_leaves_published_data_untouched(pg, pg_conn, tmp_path, spark):

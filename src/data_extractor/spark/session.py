@@ -111,7 +111,7 @@ def get_session(cfg: SparkConfig) -> SparkSession:
         if is_connect(session):
             session.conf.get("spark.sql.session.timeZone")  # the server learns the session (cloneSession needs it)
         else:
-            session.sparkContext.setLogLevel("ERROR")
+            session.sparkContext.setLogLevel("FATAL")  # task errors come back to us as exceptions
         _state.update(session=session, owned=True, seconds=time.monotonic() - t0)
         return session
 
