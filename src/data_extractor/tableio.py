@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import re
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from . import events as ev
@@ -143,6 +144,7 @@ class TableJob:
         self.started_at = time.time()
         run.emit(ev.TableStarted(run.run_id, self.label, len(plan.partitions), plan.estimated_rows))
         reader = self._reader()
+        counting = self._start_count(spec)  # the source count runs beside the read, not after it
         try:
             rows_read, partition_stats = self._execute(session, spec, out, reader)
         finally:
@@ -153,7 +155,7 @@ class TableJob:
         if rows_read is not None and rows != rows_read:
             raise ExtractorError(f"rows written ({rows:,}) differ from rows read ({rows_read:,}); "
                                  "nothing was published")
-        source_count = self._reconcile(spec, rows)
+        source_count = self._reconcile(spec, rows, counting)
         seconds = time.monotonic() - t0
         files = out.files()
         manifest = self._manifest(plan, spec, rows, size, files, seconds, reader, partition_stats)
@@ -181,19 +183,30 @@ class TableJob:
             (log.warning if policy == "warn" else log.info)("%s (on_schema_change: %s)", text, policy)
         return change
 
-    def _reconcile(self, spec: Any, written: int) -> int | None:
-        """Count the source under the same filter (and snapshot) and compare with the rows written."""
-        run = self.owner
-        if not run.extractor.config.defaults.reconcile:
+    def _start_count(self, spec: Any) -> Future[int] | None:
+        if not self.owner.extractor.config.defaults.reconcile:
             return None
-        dialect = spec.dialect
-        conn = dialect.connect()
-        try:
-            dialect.use_snapshot(conn, spec.snapshot)
-            counted = int(dialect.fetch_one(conn, dialect.count_sql(spec.table, spec.where,
-                                                                     snapshot=spec.snapshot))[0])
-        finally:
-            conn.close()
+
+        def count() -> int:
+            dialect = spec.dialect
+            conn = dialect.connect()
+            try:
+                dialect.use_snapshot(conn, spec.snapshot)
+                return int(dialect.fetch_one(conn, dialect.count_sql(spec.table, spec.where,
+                                                                      snapshot=spec.snapshot))[0])
+            finally:
+                conn.close()
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="dx-count")
+        future = pool.submit(count)
+        pool.shutdown(wait=False)
+        return future
+
+    def _reconcile(self, spec: Any, written: int, counting: Future[int] | None) -> int | None:
+        """Compare the source count under the same filter (and snapshot) with the rows written."""
+        if counting is None:
+            return None
+        counted = counting.result()
         if counted != written:
             if spec.snapshot:
                 raise ExtractorError(f"rows written ({written:,}) differ from the source count at the snapshot "
