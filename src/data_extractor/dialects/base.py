@@ -94,9 +94,14 @@ class Dialect(ABC):
     has_python_driver: ClassVar[bool] = True
     supports_physical: ClassVar[bool] = False
     sample_buckets: ClassVar[int] = 100
+    count_function: ClassVar[str] = "COUNT"  # SQL Server: COUNT_BIG (COUNT is an INT there)
 
     def __init__(self, source: SourceConfig) -> None:
         self.source = source
+
+    @property
+    def port(self) -> int | None:
+        return self.source.port or self.default_port
 
     # ------------------------------------------------------------- connection
     @classmethod
@@ -215,11 +220,12 @@ class Dialect(ABC):
 
     def count_sql(self, table: TableRef, where: str | None = None, predicate: str | None = None,
                   snapshot: str | None = None) -> str:
-        return f"SELECT COUNT(*) FROM {self._filtered(table, where, predicate)}"
+        return f"SELECT {self.count_function}(*) FROM {self._filtered(table, where, predicate)}"
 
     def bounds_sql(self, table: TableRef, column: str, where: str | None = None) -> str:
         q = self.quote(column)
-        return f"SELECT MIN({q}), MAX({q}), COUNT(*), COUNT({q}) FROM {self._filtered(table, where)}"
+        count = self.count_function
+        return f"SELECT MIN({q}), MAX({q}), {count}(*), {count}({q}) FROM {self._filtered(table, where)}"
 
     def sample_sql(self, table: TableRef, column: str, buckets: int, where: str | None, fraction: float) -> str:
         """Bucket boundaries of a column by NTILE over a (sampled) scan: rows of (bucket, min, max, n)."""
@@ -227,7 +233,8 @@ class Dialect(ABC):
         source = self.sampled_table_sql(table, fraction)
         conds = " AND ".join(f"({c})" for c in (f"{q} IS NOT NULL", where) if c)
         return (
-            f"SELECT b, MIN(v), MAX(v), COUNT(*) FROM (SELECT {q} AS v, NTILE({int(buckets)}) OVER (ORDER BY {q}) AS b"
+            f"SELECT b, MIN(v), MAX(v), {self.count_function}(*) FROM (SELECT {q} AS v, NTILE({int(buckets)}) "
+            f"OVER (ORDER BY {q}) AS b"
             f" FROM {source} WHERE {conds}) s GROUP BY b ORDER BY b"
         )
 

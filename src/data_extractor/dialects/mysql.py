@@ -340,17 +340,13 @@ class MySQLDialect(Dialect):
     def required_keys(cls, source: SourceConfig) -> list[str]:
         return ["host", "database", "user"]
 
-    @property
-    def _port(self) -> int:
-        return self.source.port or self.default_port
-
     def connect(self) -> Any:
         import pymysql
 
         s = self.source
         secret = s.password.get_secret_value() if s.password else ""
         kwargs: dict[str, Any] = {
-            "host": s.host, "port": self._port, "user": s.user, "password": secret, "database": s.database,
+            "host": s.host, "port": self.port, "user": s.user, "password": secret, "database": s.database,
             "charset": "utf8mb4", "connect_timeout": 10, "autocommit": True, "init_command": SESSION_SQL,
             "program_name": "data-extractor", **s.options,
         }
@@ -363,14 +359,14 @@ class MySQLDialect(Dialect):
 
     def describe(self) -> str:
         s = self.source
-        return f"mysql://{s.user}@{s.host}:{self._port}/{s.database}"
+        return f"mysql://{s.user}@{s.host}:{self.port}/{s.database}"
 
     def jdbc_url(self) -> str:
         # The jdbc:mysql scheme makes Spark pick its MySQL dialect (backquoted names: with its default
         # dialect a column "id" is read as the text 'id'); MariaDB Connector/J 3 accepts that scheme
         # with permitMysqlScheme, 2.x always does.
         s = self.source
-        return f"jdbc:mysql://{s.host}:{self._port}/{s.database}?permitMysqlScheme"
+        return f"jdbc:mysql://{s.host}:{self.port}/{s.database}?permitMysqlScheme"
 
     def jdbc_properties(self) -> dict[str, str]:
         # Same session as the Python reader: TIMESTAMP values arrive as UTC wall-clock text.

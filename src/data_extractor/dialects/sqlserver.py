@@ -185,6 +185,7 @@ class SQLServerDialect(Dialect):
     name = "sqlserver"
     default_port = 1433
     jdbc_driver = "com.microsoft.sqlserver.jdbc.SQLServerDriver"
+    count_function = "COUNT_BIG"  # COUNT(*) is an INT and overflows past 2,147,483,647 rows
     snapshot_note: ClassVar[str] = SNAPSHOT_NOTE
     warns_snapshot: ClassVar[bool] = True  # a plan of several partitions says so in its warnings
 
@@ -193,17 +194,13 @@ class SQLServerDialect(Dialect):
     def required_keys(cls, source: SourceConfig) -> list[str]:
         return ["host", "database", "user"]
 
-    @property
-    def _port(self) -> int:
-        return self.source.port or self.default_port
-
     def connect(self) -> Any:
         import pymssql
 
         s = self.source
         secret = s.password.get_secret_value() if s.password else ""
         kwargs: dict[str, Any] = {
-            "server": s.host, "port": str(self._port), "user": s.user, "password": secret,
+            "server": s.host, "port": str(self.port), "user": s.user, "password": secret,
             "database": s.database, "login_timeout": 10, "charset": "UTF-8", "autocommit": True,
             "appname": "data-extractor", "tds_version": "7.4", **s.options,
         }
@@ -215,14 +212,14 @@ class SQLServerDialect(Dialect):
 
     def describe(self) -> str:
         s = self.source
-        return f"sqlserver://{s.user}@{s.host}:{self._port}/{s.database}"
+        return f"sqlserver://{s.user}@{s.host}:{self.port}/{s.database}"
 
     def jdbc_url(self) -> str:
         s = self.source
         db = s.database or ""
         if re.search(r"[;={}]", db):
             db = "{" + db.replace("}", "}}") + "}"
-        return f"jdbc:sqlserver://{s.host}:{self._port};databaseName={db};encrypt=true;trustServerCertificate=true"
+        return f"jdbc:sqlserver://{s.host}:{self.port};databaseName={db};encrypt=true;trustServerCertificate=true"
 
     # ---------------------------------------------------------- identifiers
     def quote(self, ident: str) -> str:
@@ -287,15 +284,6 @@ class SQLServerDialect(Dialect):
         return out
 
     # ------------------------------------------------------------ statistics
-    # COUNT_BIG: COUNT(*) is an INT and overflows past 2,147,483,647 rows.
-    def count_sql(self, table: TableRef, where: str | None = None, predicate: str | None = None,
-                  snapshot: str | None = None) -> str:
-        return f"SELECT COUNT_BIG(*) FROM {self._filtered(table, where, predicate)}"
-
-    def bounds_sql(self, table: TableRef, column: str, where: str | None = None) -> str:
-        q = self.quote(column)
-        return f"SELECT MIN({q}), MAX({q}), COUNT_BIG(*), COUNT_BIG({q}) FROM {self._filtered(table, where)}"
-
     def sampled_table_sql(self, table: TableRef, fraction: float) -> str:
         if fraction >= 1.0 or table.query:  # TABLESAMPLE takes tables only
             return self.table_sql(table)
