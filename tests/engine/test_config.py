@@ -371,14 +371,17 @@ def test_dict_configs_are_validated_the_same_way():
 # -------------------------------------------------------------- sample configs
 
 
-@pytest.mark.parametrize("name", ["sqlite.yaml", "postgres.yaml", "oracle.yaml"])
+@pytest.mark.parametrize("name", ["sqlite.yaml", "postgres.yaml", "oracle.yaml", "mariadb.yaml", "jdbc.yaml"])
 def test_each_sample_config_loads(name, monkeypatch):
     monkeypatch.setenv("PGPASSWORD", "sample-pg-password")
     monkeypatch.setenv("ORACLE_PASSWORD", "sample-oracle-password")
+    monkeypatch.setenv("MYSQL_PASSWORD", "sample-mysql-password")
+    monkeypatch.setenv("DB_PASSWORD", "sample-db-password")
     config = load_config(SAMPLES / name)
-    assert config.source.type == name.removesuffix(".yaml")
+    assert config.source.type == {"mariadb": "mysql"}.get(name.removesuffix(".yaml"), name.removesuffix(".yaml"))
     assert config.tables, "every sample lists at least one table"
     if name != "sqlite.yaml":
         assert config.source.password.get_secret_value().startswith("sample-")
+    if name in ("postgres.yaml", "oracle.yaml", "mariadb.yaml"):
         strategies = {config.partitioning_for(t).strategy for t in config.tables}
         assert len(strategies) >= 2, "the samples show more than one partitioning strategy"
