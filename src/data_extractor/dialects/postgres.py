@@ -329,10 +329,6 @@ class PostgresDialect(Dialect):
 
         cur = conn.cursor()
         try:
-            cur.adbc_statement.set_options(**{"adbc.postgresql.batch_size_hint_bytes": str(16 * 1024 * 1024)})
-        except Exception:  # older drivers: keep their default batch size
-            pass
-        try:
             cur.execute(sql)
             for batch in cur.fetch_record_batch():
                 yield _no_infinity(cast_batch(batch, schema))
