@@ -22,13 +22,22 @@ from .base import (
     TableRef,
     explain_connect_error,
 )
+from .oracle_rowid import _rowid_chunks
+from .oracle_rowid import encode_rowid as encode_rowid  # re-exported: part of the dialect's public helpers
+from .oracle_types import DEFAULT_NUMBER_TYPE as DEFAULT_NUMBER_TYPE
+from .oracle_types import (
+    _source_type,
+    base_type,
+    conversion_template,
+    spark_type_for,
+    spark_type_for_fetch_info,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from ..config import SourceConfig
 
-DEFAULT_NUMBER_TYPE = "decimal(38,10)"
 BLOCK_SIZE = 8192  # assumed db_block_size for size estimates (the usual default)
 
 # ------------------------------------------------------------------- catalog SQL (named binds only)
@@ -76,169 +85,6 @@ EXTENTS_SQL = (
     " AND o.object_type IN ('TABLE', 'TABLE PARTITION', 'TABLE SUBPARTITION')"
     " ORDER BY o.data_object_id, e.relative_fno, e.block_id"
 )
-
-# ------------------------------------------------------------------------------ type mapping
-_PLAIN = {
-    "BINARY_FLOAT": "float",
-    "BINARY_DOUBLE": "double",
-    "BOOLEAN": "boolean",
-    **dict.fromkeys(("CHAR", "NCHAR", "VARCHAR", "VARCHAR2", "NVARCHAR2", "CLOB", "NCLOB", "LONG"), "string"),
-    **dict.fromkeys(("RAW", "LONG RAW", "BLOB"), "binary"),
-}
-_UTC = "selected as SYS_EXTRACT_UTC: the instant in UTC"
-# Types the driver cannot hand to Arrow as-is: (spark type, SELECT template, note).
-_CONVERTED = {
-    "TIMESTAMP WITH TIME ZONE": ("timestamp", "SYS_EXTRACT_UTC({})", _UTC),
-    "TIMESTAMP WITH LOCAL TIME ZONE": ("timestamp", "SYS_EXTRACT_UTC({})", _UTC),
-    "INTERVAL YEAR TO MONTH": ("string", "TO_CHAR({})", "selected as TO_CHAR (Oracle interval text)"),
-    "INTERVAL DAY TO SECOND": ("string", "TO_CHAR({})", "selected as TO_CHAR (Oracle interval text)"),
-    "ROWID": ("string", "ROWIDTOCHAR({})", "selected as ROWIDTOCHAR"),
-    "UROWID": ("string", "ROWIDTOCHAR({})", "selected as ROWIDTOCHAR"),
-    # sqlglot cannot parse these two; they are emitted as raw Oracle SQL.
-    "XMLTYPE": ("string", "XMLSERIALIZE(CONTENT {} AS CLOB)", "selected as XMLSERIALIZE(... AS CLOB)"),
-    "JSON": ("string", "JSON_SERIALIZE({} RETURNING CLOB)", "selected as JSON_SERIALIZE(... RETURNING CLOB)"),
-}
-_AS_IS = {*_PLAIN, "NUMBER", "FLOAT", "DATE", "TIMESTAMP"}
-_FETCH_NAMES = {
-    "DB_TYPE_VARCHAR": "VARCHAR2", "DB_TYPE_NVARCHAR": "NVARCHAR2", "DB_TYPE_CHAR": "CHAR",
-    "DB_TYPE_NCHAR": "NCHAR", "DB_TYPE_LONG": "LONG", "DB_TYPE_LONG_NVARCHAR": "LONG", "DB_TYPE_CLOB": "CLOB",
-    "DB_TYPE_NCLOB": "NCLOB", "DB_TYPE_RAW": "RAW", "DB_TYPE_LONG_RAW": "LONG RAW", "DB_TYPE_BLOB": "BLOB",
-    "DB_TYPE_DATE": "DATE", "DB_TYPE_BINARY_FLOAT": "BINARY_FLOAT", "DB_TYPE_BINARY_DOUBLE": "BINARY_DOUBLE",
-    "DB_TYPE_BOOLEAN": "BOOLEAN", "DB_TYPE_ROWID": "ROWID", "DB_TYPE_UROWID": "UROWID",
-    "DB_TYPE_XMLTYPE": "XMLTYPE", "DB_TYPE_JSON": "JSON",
-}
-
-
-def base_type(data_type: str) -> str:
-    """The type name without precisions: 'TIMESTAMP(6) WITH TIME ZONE' -> 'TIMESTAMP WITH TIME ZONE'."""
-    return " ".join(re.sub(r"\([^)]*\)", " ", data_type.upper()).split())
-
-
-def spark_type_for(
-    data_type: str, precision: int | None, scale: int | None, number_type: str = DEFAULT_NUMBER_TYPE
-) -> tuple[str, str | None]:
-    """(Spark type, note) for an ALL_TAB_COLS type (DATA_TYPE, DATA_PRECISION, DATA_SCALE).
-
-    Example: `spark_type_for("NUMBER", 12, 2)` -> `("decimal(12,2)", None)`.
-    """
-    base = base_type(data_type)
-    if base == "NUMBER":
-        return _number(precision, scale, number_type)
-    if base == "FLOAT":  # binary precision; decimal-based, so double may round
-        wide = precision is None or precision > 53
-        return "double", "FLOAT read as double (about 16 significant digits)" if wide else None
-    if base in _PLAIN:
-        return _PLAIN[base], None
-    if base == "DATE":
-        return "timestamp_ntz", "DATE is a wall-clock date and time without time zone"
-    m = re.search(r"TIMESTAMP\s*\((\d+)\)", data_type.upper())
-    digits = int(m[1]) if m else (scale if scale is not None else 6)
-    cut = f"TIMESTAMP({digits}): digits past microseconds are truncated" if digits > 6 else None
-    if base == "TIMESTAMP":
-        return "timestamp_ntz", cut
-    if base in _CONVERTED:
-        spark, _, note = _CONVERTED[base]
-        return spark, "; ".join(n for n in (note, cut if base.startswith("TIMESTAMP") else None) if n)
-    return "string", f"{data_type} has no Arrow mapping: selected as TO_CHAR"
-
-
-def _number(precision: int | None, scale: int | None, number_type: str) -> tuple[str, str | None]:
-    if not precision and (scale is None or scale == -127):
-        return number_type, f"NUMBER without precision read as {number_type} (source.number_type)"
-    p, s = precision or 38, scale or 0  # NUMBER(*,s) is NUMBER(38,s)
-    if s < 0:
-        return f"decimal({min(p - s, 38)},0)", None
-    if s > 38:
-        return number_type, f"NUMBER({p},{s}) has more than 38 decimals: read as {number_type}"
-    return f"decimal({max(p, s)},{s})", None
-
-
-def spark_type_for_fetch_info(info: Any, number_type: str = DEFAULT_NUMBER_TYPE) -> tuple[str, str | None]:
-    """(Spark type, note) for a python-oracledb FetchInfo (type_code, precision, scale)."""
-    name = getattr(info.type_code, "name", str(info.type_code))
-    p, s = info.precision, info.scale
-    if name == "DB_TYPE_NUMBER":
-        if s == -127:  # bare NUMBER reports (0, -127); FLOAT(b) reports (b, -127)
-            return spark_type_for("FLOAT", p, None) if p else _number(None, None, number_type)
-        return spark_type_for("NUMBER", p or None, s, number_type)
-    data_type = {
-        "DB_TYPE_TIMESTAMP": f"TIMESTAMP({s})",
-        "DB_TYPE_TIMESTAMP_TZ": f"TIMESTAMP({s}) WITH TIME ZONE",
-        "DB_TYPE_TIMESTAMP_LTZ": f"TIMESTAMP({s}) WITH LOCAL TIME ZONE",
-        "DB_TYPE_INTERVAL_YM": f"INTERVAL YEAR({p}) TO MONTH",
-        "DB_TYPE_INTERVAL_DS": f"INTERVAL DAY({p}) TO SECOND({s})",
-    }.get(name) or _FETCH_NAMES.get(name) or name.removeprefix("DB_TYPE_")
-    return spark_type_for(data_type, None, None, number_type)
-
-
-def conversion_template(source_type: str) -> str | None:
-    """The SELECT template ('{}' = quoted column) for a type, or None to select it as-is."""
-    base = base_type(source_type)
-    if base in _CONVERTED:
-        return _CONVERTED[base][1]
-    return None if base in _AS_IS else "TO_CHAR({})"
-
-
-def _source_type(data_type: str, precision: int | None, scale: int | None) -> str:
-    if data_type == "NUMBER" and (precision is not None or scale is not None):
-        return f"NUMBER({'*' if precision is None else precision},{scale or 0})"
-    if data_type == "FLOAT" and precision is not None:
-        return f"FLOAT({precision})"
-    return data_type
-
-
-# ------------------------------------------------------------------------------------- ROWIDs
-_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-
-
-def _b64(value: int, width: int) -> str:
-    if not 0 <= value < 64**width:
-        raise ValueError(f"{value} does not fit {width} ROWID characters")
-    return "".join(_B64[(value >> 6 * i) & 63] for i in reversed(range(width)))
-
-
-def encode_rowid(data_object_id: int, relative_fno: int, block: int, row: int, bigfile: bool = False) -> str:
-    """An extended ROWID: OOOOOO FFF BBBBBB RRR, or OOOOOO LLLLLLLLL RRR in a bigfile tablespace."""
-    if bigfile:  # no file number: the block number takes all 9 characters (ORACLE.md §2)
-        return _b64(data_object_id, 6) + _b64(block, 9) + _b64(row, 3)
-    return _b64(data_object_id, 6) + _b64(relative_fno, 3) + _b64(block, 6) + _b64(row, 3)
-
-
-def _rowid_chunks(extents: Sequence[tuple[Any, ...]], n: int) -> list[str]:
-    """Cuts extents (sorted by segment, file, block) into ~n chunks of equal block counts.
-
-    A chunk holds one ROWID range per segment it touches, over consecutive blocks of that segment's
-    extents only (a large extent may be split), so every block lies in exactly one range.
-    """
-    target = max(1, math.ceil(sum(int(e[3]) for e in extents) / max(n, 1)))
-    chunks: list[list[str]] = [[]]
-    start: tuple[int, bool, int, int] | None = None  # (obj, bigfile, fno, block) opening the range
-    end = (0, 0)  # (fno, last block) of the open range
-    size = 0
-
-    def close() -> None:
-        nonlocal start
-        if start is not None:
-            obj, big, fno, block = start
-            lo, hi = encode_rowid(obj, fno, block, 0, big), encode_rowid(obj, *end, 32767, big)
-            chunks[-1].append(f"ROWID BETWEEN CHARTOROWID('{lo}') AND CHARTOROWID('{hi}')")
-            start = None
-
-    for obj, fno, block, blocks, bigfile in extents:
-        obj, fno, block, left = int(obj), int(fno), int(block), int(blocks)
-        if start is not None and start[0] != obj:
-            close()
-        while left > 0:
-            start = start or (obj, str(bigfile).upper() == "YES", fno, block)
-            take = min(left, target - size)
-            end, size, block, left = (fno, block + take - 1), size + take, block + take, left - take
-            if size >= target:
-                close()
-                chunks.append([])
-                size = 0
-    close()
-    return [" OR ".join(c) for c in chunks if c]
-
 
 def _julian_to_datetime(value: float) -> dt.datetime:
     """A DATE histogram endpoint (Julian day + fraction) as a datetime (ORACLE.md §1)."""
