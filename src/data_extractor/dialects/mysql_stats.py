@@ -13,6 +13,7 @@ from .mysql_types import _parse
 
 _PERSISTENT = "statistics from ANALYZE TABLE ... PERSISTENT FOR COLUMNS"
 
+
 def _value_parser(column: ColumnInfo) -> Callable[[str], Any] | None:
     """How a histogram endpoint's text becomes a value of the column's type (None: not supported)."""
     base, _, _ = _parse(column.source_type)
