@@ -17,6 +17,9 @@ def _too_wide(arr: pa.Array, target: pa.Decimal128Type) -> bool:
     pyarrow's string-to-decimal cast wraps around instead of failing for some values of over 38 digits.
     """
     p, s = target.precision, target.scale
+    longest = pc.max(pc.binary_length(arr)).as_py()
+    if longest is None or longest <= 38:  # at most 38 digits: the cast itself checks precision and scale exactly
+        return False
     plain = pc.match_substring_regex(arr, r"^[+-]?[0-9]*(\.[0-9]*)?$")
     fits = pc.match_substring_regex(arr, rf"^[+-]?0*[0-9]{{0,{p - s}}}(\.[0-9]{{0,{s}}}0*)?$")
     return bool(pc.any(pc.and_(plain, pc.invert(fits))).as_py())

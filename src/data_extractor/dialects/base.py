@@ -348,6 +348,14 @@ class Dialect(ABC):
         cols = ", ".join(self.select_expression(c) for c in columns)
         return f"SELECT {cols} FROM {self._filtered(table, where, predicate)}"
 
+    def read_sql(
+        self, table: TableRef, columns: Sequence[ColumnInfo], predicate: str | None, where: str | None,
+        snapshot: str | None = None,
+    ) -> str:
+        """The query a task of the Python reader runs (`read_arrow`); the same as `select_sql` unless the
+        dialect's own driver wants other forms of some columns."""
+        return self.select_sql(table, columns, predicate, where, snapshot=snapshot)
+
     def read_arrow(
         self, conn: Any, sql: str, schema: pa.Schema, fetch_size: int
     ) -> Iterator[pa.RecordBatch]:

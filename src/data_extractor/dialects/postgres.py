@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SourceError
@@ -322,6 +322,21 @@ class PostgresDialect(Dialect):
         if column.spark_type == "string" and not textual:
             return f"{q}::text AS {q}"
         return q
+
+    def read_sql(
+        self, table: TableRef, columns: Sequence[ColumnInfo], predicate: str | None, where: str | None,
+        snapshot: str | None = None,
+    ) -> str:
+        """As `select_sql`, with numerics sent as their text: ADBC decodes binary numerics into strings
+        slowly (measured: a third of a task's time on a numeric(12,2) column), while the server's own text
+        is the same digits for a fraction of the cost; `read_arrow` then casts them to the exact decimal."""
+        def expression(c: ColumnInfo) -> str:
+            if c.spark_type.startswith("decimal") and c.source_type.startswith("numeric"):
+                return f"{self.quote(c.name)}::text AS {self.quote(c.name)}"
+            return self.select_expression(c)
+
+        cols = ", ".join(expression(c) for c in columns)
+        return f"SELECT {cols} FROM {self._filtered(table, where, predicate)}"
 
     def read_arrow(self, conn: Any, sql: str, schema: pa.Schema, fetch_size: int) -> Iterator[pa.RecordBatch]:
         """Arrow batches through ADBC (binary COPY under the hood), cast to `schema`."""

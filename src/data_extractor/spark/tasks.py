@@ -33,7 +33,7 @@ class ReadSpec:
         return arrow_schema(self.columns)
 
     def sql(self, index: int) -> str:
-        return self.dialect.select_sql(self.table, self.columns, self.predicates[index], self.where,
+        return self.dialect.read_sql(self.table, self.columns, self.predicates[index], self.where,
                                        snapshot=self.snapshot)
 
 
