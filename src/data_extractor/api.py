@@ -129,7 +129,18 @@ class Extractor:
 
         t0 = time.monotonic()
         session.get_session(self.config.spark)
+        self.prewarm_workers()
         return time.monotonic() - t0
+
+    def prewarm_workers(self) -> None:
+        """Start a local Spark's Python workers in the background, with this source's driver imported."""
+        from .spark import session
+
+        uses_python = self.config.spark.reader == "python" or (
+            self.config.spark.reader == "auto" and self.dialect.has_python_driver)
+        if uses_python:
+            d = self.dialect
+            session.prewarm(session.get_session(self.config.spark), (type(d).__module__, *d.driver_modules))
 
     @staticmethod
     def stop_spark() -> None:

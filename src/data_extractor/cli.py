@@ -7,6 +7,7 @@ on stderr naming the cause.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -176,6 +177,7 @@ def _extract(ex: Any, tables: list[str] | None, args: argparse.Namespace) -> int
         name, reason = next(iter(refused.items()))
         more = f" (and {len(refused) - 1} more table(s))" if len(refused) > 1 else ""
         raise UserError(f"{reason}{more}; nothing was extracted")
+    os.environ.setdefault("DATA_EXTRACTOR_JVM_RECORD", "1")  # a first extraction records the JVM's class archive
     window = {k: getattr(args, k, None) for k in ("run_date", "date_from", "date_to")}
     if window["date_to"] and not window["date_from"]:
         raise UserError("--to needs --from (the first window of the backfill)")

@@ -174,6 +174,7 @@ class Run:
             self.state.session = self.session
             result.spark_seconds = spark.startup_seconds()
             self.emit(ev.SparkReady(self.run_id, result.spark_seconds or 0.0, cfg.spark.master))
+            self.extractor.prewarm_workers()  # Python workers start while the tables are planned
             if cfg.snapshot.enabled:
                 self._snapshot_handle, self.snapshot_token = self.extractor.dialect.open_snapshot(cfg.snapshot)
                 log.info("every partition of every table reads one snapshot: %s", self.snapshot_token)

@@ -92,6 +92,7 @@ class Dialect(ABC):
     default_port: ClassVar[int | None] = None
     jdbc_driver: ClassVar[str | None] = None
     has_python_driver: ClassVar[bool] = True
+    driver_modules: ClassVar[tuple[str, ...]] = ()  # what a reading task imports (preloaded in Spark's workers)
     supports_physical: ClassVar[bool] = False
     sample_buckets: ClassVar[int] = 100
     count_function: ClassVar[str] = "COUNT"  # SQL Server: COUNT_BIG (COUNT is an INT there)

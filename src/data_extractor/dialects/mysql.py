@@ -115,6 +115,7 @@ def _explain(rows: Sequence[Sequence[Any]], schema: pa.Schema, error: ValueError
 
 class MySQLDialect(Dialect):
     name = "mysql"
+    driver_modules = ("pymysql",)
     default_port = 3306
     jdbc_driver = "org.mariadb.jdbc.Driver"
     jdbc_jar: ClassVar[str] = "/usr/share/java/mariadb-java-client.jar"  # Debian's libmariadb-java

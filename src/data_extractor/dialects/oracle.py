@@ -95,6 +95,7 @@ def _julian_to_datetime(value: float) -> dt.datetime:
 
 class OracleDialect(Dialect):
     name = "oracle"
+    driver_modules = ("oracledb",)
     default_port = 1521
     jdbc_driver = "oracle.jdbc.OracleDriver"
     supports_physical = True

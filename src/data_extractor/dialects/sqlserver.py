@@ -183,6 +183,7 @@ def _temporal(parse: Callable[[str], Any]) -> Callable[[Any], Any]:
 
 class SQLServerDialect(Dialect):
     name = "sqlserver"
+    driver_modules = ("pymssql",)
     default_port = 1433
     jdbc_driver = "com.microsoft.sqlserver.jdbc.SQLServerDriver"
     count_function = "COUNT_BIG"  # COUNT(*) is an INT and overflows past 2,147,483,647 rows

@@ -1,8 +1,9 @@
 """Faster JVM start for short local runs: a class-data sharing archive and lighter JIT/GC settings.
 
-The first local run records the classes Spark loads into an AppCDS archive in the user's cache
-(`-XX:ArchiveClassesAtExit`); later runs map it (`-XX:SharedArchiveFile`). The JVM ignores an archive
-that no longer matches its JDK or jars, and the file name carries the pyspark and Java versions.
+The first local extraction from the CLI (`run`, `demo`: they set DATA_EXTRACTOR_JVM_RECORD=1) records
+the classes Spark loads into an AppCDS archive in the user's cache (`-XX:ArchiveClassesAtExit`, written
+by the JVM after the run, as it exits); later local sessions map it (`-XX:SharedArchiveFile`). The JVM
+ignores an archive that no longer matches its JDK or jars; the file name carries the pyspark and Java versions.
 Turn it off with DATA_EXTRACTOR_JVM_TUNING=0.
 """
 
@@ -33,8 +34,9 @@ def driver_options() -> str:
     """Extra driver JVM options for a local session (empty when tuning is off)."""
     if os.environ.get("DATA_EXTRACTOR_JVM_TUNING", "1") == "0":
         return ""
-    # JVM warnings (class-data sharing ones at exit among them) to stderr: stdout may carry --json output.
-    opts = ["-XX:+UseSerialGC", "-Xshare:auto", "-Xlog:disable", "-Xlog:all=warning:stderr"]
+    # JVM warnings to stderr (stdout may carry --json output), but not class-data sharing's: recording the
+    # archive lists every class it skips (hundreds of lines, after the run has ended).
+    opts = ["-XX:+UseSerialGC", "-Xshare:auto", "-Xlog:disable", "-Xlog:all=warning,cds*=off:stderr"]
     if os.environ.get("DATA_EXTRACTOR_SHORT_RUN") == "1":  # the CLI: the JVM lives seconds, C1 compiles enough
         opts.append("-XX:TieredStopAtLevel=1")
     archive = _archive_path()
@@ -42,7 +44,7 @@ def driver_options() -> str:
         _adopt_finished_dumps(archive)
         if os.path.exists(archive) and os.path.getsize(archive) > 0:
             opts.append(f"-XX:SharedArchiveFile={archive}")
-        else:
+        elif os.environ.get("DATA_EXTRACTOR_JVM_RECORD") == "1":
             try:
                 os.makedirs(os.path.dirname(archive), exist_ok=True)
                 # Each process dumps to its own file; a later start adopts a finished one (see above).
