@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 
-import pyarrow as pa
 import pytest
 
 from data_extractor.spark import jvm
@@ -68,6 +67,5 @@ def test_the_prewarm_task_imports_what_it_is_given_and_ignores_what_is_missing()
 
     sys.modules.pop("colorsys", None)
     task = _import_task(("colorsys", "no_such_module_anywhere"))
-    out = list(task(iter([pa.record_batch({"id": [0]})])))
-    assert [b.to_pylist() for b in out] == [[{"ok": True}]]
+    assert list(task(iter([0]))) == [True]
     assert "colorsys" in sys.modules

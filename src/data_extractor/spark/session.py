@@ -148,8 +148,9 @@ def prewarm(session: SparkSession, modules: tuple[str, ...] = ()) -> threading.T
 
     def run() -> None:
         try:
-            session.sparkContext.setLocalProperty("spark.scheduler.pool", "dx-prewarm")
-            session.range(0, slots, 1, slots).mapInArrow(_import_task(mods), "ok boolean").collect()
+            sc = session.sparkContext
+            sc.setLocalProperty("spark.scheduler.pool", "dx-prewarm")
+            sc.parallelize(range(slots), slots).mapPartitions(_import_task(mods)).collect()
         except Exception:  # noqa: BLE001 - only a head start: the real tasks start workers themselves
             pass
 
@@ -159,18 +160,16 @@ def prewarm(session: SparkSession, modules: tuple[str, ...] = ()) -> threading.T
 
 
 def _import_task(modules: tuple[str, ...]) -> Any:
-    def task(batches: Any) -> Any:
+    def task(items: Any) -> Any:
         import importlib
-
-        import pyarrow as pa
 
         for m in modules:
             try:
                 importlib.import_module(m)
             except ImportError:
                 pass
-        for _ in batches:
-            yield pa.RecordBatch.from_pylist([{"ok": True}], schema=pa.schema([("ok", pa.bool_())]))
+        for _ in items:
+            yield True
     return task
 
 
