@@ -41,10 +41,13 @@ def test_a_cli_extraction_records_into_its_own_file_and_a_later_start_adopts_it(
         fh.write(b"archive")
     with open(f"{archive}.{os.getpid()}", "wb") as fh:  # this process is alive: still writing
         fh.write(b"partial")
+    other_version = cache / f"spark-0.0.0-00000000.jsa.{dead.pid}"  # a finished dump of another version
+    other_version.write_bytes(b"old")
     opts = jvm.driver_options()
     assert f"-XX:SharedArchiveFile={archive}" in opts.split()
     assert open(archive, "rb").read() == b"archive"
     assert os.path.exists(f"{archive}.{os.getpid()}")
+    assert not other_version.exists()
 
 
 def test_tuning_off(cache, monkeypatch):

@@ -55,20 +55,24 @@ def driver_options() -> str:
 
 
 def _adopt_finished_dumps(archive: str) -> None:
+    """Adopt a finished dump as the archive; remove other finished dumps (also other versions' leftovers)."""
     folder, name = os.path.split(archive)
     try:
-        candidates = [f for f in os.listdir(folder) if f.startswith(name + ".")]
+        candidates = [f for f in os.listdir(folder) if f.startswith("spark-") and ".jsa." in f]
     except OSError:
         return
     for f in candidates:
         pid = f.rsplit(".", 1)[-1]
         path = os.path.join(folder, f)
-        if pid.isdigit() and _alive(int(pid)):
+        if not pid.isdigit() or _alive(int(pid)):
             continue  # still running (and maybe still writing)
-        if not os.path.exists(archive) and os.path.getsize(path) > 0:
-            os.replace(path, archive)
-        else:
-            os.remove(path)
+        try:
+            if f == f"{name}.{pid}" and not os.path.exists(archive) and os.path.getsize(path) > 0:
+                os.replace(path, archive)
+            else:
+                os.remove(path)
+        except OSError:  # another process got there first
+            pass
 
 
 def _alive(pid: int) -> bool:
