@@ -85,6 +85,7 @@ def test_demo_command_is_the_readme_main_job(tmp_path):
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["ok"] and {t["table"] for t in summary["tables"]} == {"customers", "products", "orders"}
+    assert summary["spark_start_seconds"] > 0  # a run reports how long Spark took to start
     for table in ("customers", "products", "orders"):
         assert_same(out / "demo.db", table, str(out / "extracts" / "main" / table))
     assert "Traceback" not in proc.stderr
