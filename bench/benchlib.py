@@ -156,8 +156,14 @@ def whole(cmd: list[str], out: Path, table: str | None = None) -> Callable[[], R
 
 
 def interleave(methods: dict[str, Callable[[], Run]], rounds: int) -> dict[str, list[Run]]:
-    """Every method once per round, round-robin, so a noisy neighbour hurts every method alike."""
+    """Every method once per round, round-robin, so a noisy neighbour hurts every method alike.
+
+    One untimed run of the first method (ours, in every suite) comes first, so that a first run's cost
+    (the JVM's class-data archive being recorded, see src/data_extractor/spark/jvm.py) stays out of the rounds.
+    """
     results: dict[str, list[Run]] = {k: [] for k in methods}
+    first = next(iter(methods))
+    print(f"warm-up (untimed) {first}: {methods[first]()[0]:.2f} s", file=sys.stderr)
     for r in range(rounds):
         for name, fn in methods.items():
             results[name].append(fn())
