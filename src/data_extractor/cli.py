@@ -177,7 +177,6 @@ def _extract(ex: Any, tables: list[str] | None, args: argparse.Namespace) -> int
         name, reason = next(iter(refused.items()))
         more = f" (and {len(refused) - 1} more table(s))" if len(refused) > 1 else ""
         raise UserError(f"{reason}{more}; nothing was extracted")
-    os.environ.setdefault("DATA_EXTRACTOR_JVM_RECORD", "1")  # a first extraction records the JVM's class archive
     window = {k: getattr(args, k, None) for k in ("run_date", "date_from", "date_to")}
     if window["date_to"] and not window["date_from"]:
         raise UserError("--to needs --from (the first window of the backfill)")
@@ -192,6 +191,12 @@ def _extract(ex: Any, tables: list[str] | None, args: argparse.Namespace) -> int
     with view:
         result = ex.start(tables, on_event=view, **window).wait()
     assert result is not None
+    from .spark import session as spark_session
+
+    if spark_session.local_owned():  # a first local run leaves the JVM's class archive to be recorded
+        from .spark.jvm import record_in_background
+
+        record_in_background()
     if args.json:
         print_json(result)
     else:
@@ -306,8 +311,6 @@ def _fail(message: str) -> None:
 
 
 def entry() -> None:
-    import os
-
     os.environ.setdefault("DATA_EXTRACTOR_SHORT_RUN", "1")
     code = main()
     from .api import Extractor

@@ -1,17 +1,24 @@
 """Faster JVM start for short local runs: a class-data sharing archive and lighter JIT/GC settings.
 
-The first local extraction from the CLI (`run`, `demo`: they set DATA_EXTRACTOR_JVM_RECORD=1) records
-the classes Spark loads into an AppCDS archive in the user's cache (`-XX:ArchiveClassesAtExit`, written
-by the JVM after the run, as it exits); later local sessions map it (`-XX:SharedArchiveFile`). The JVM
-ignores an archive that no longer matches its JDK or jars; the file name carries the pyspark and Java versions.
-Turn it off with DATA_EXTRACTOR_JVM_TUNING=0.
+Local sessions map an AppCDS archive of the classes Spark loads (`-XX:SharedArchiveFile`) from the
+user's cache, which takes seconds off every CLI run. After the first local extraction from the CLI
+finds none, `record_in_background()` starts a detached process that records one (a small Spark
+session run with `-XX:ArchiveClassesAtExit`, which makes that JVM start slower: so it is not the
+user's run that pays). The archive appears whole or not at all (written aside, then renamed); the JVM
+ignores one that no longer matches its JDK or jars, and the file name carries the pyspark and Java
+versions. Turn all of this off with DATA_EXTRACTOR_JVM_TUNING=0.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import zlib
+from typing import Any
+
+RECORD_ENV = "DATA_EXTRACTOR_JVM_RECORD_TO"  # set only in the recording process: where its JVM dumps
 
 
 def cache_dir() -> str:
@@ -19,12 +26,17 @@ def cache_dir() -> str:
     return os.path.join(base, "data-extractor")
 
 
-def _archive_path() -> str | None:
+def tuning_on() -> bool:
+    return os.environ.get("DATA_EXTRACTOR_JVM_TUNING", "1") != "0"
+
+
+def archive_path() -> str | None:
     try:
         import pyspark
 
-        java = os.path.realpath(shutil.which("java") or "")
-        tag = f"{pyspark.__version__}-{zlib.crc32(java.encode()):08x}"
+        home = os.environ.get("JAVA_HOME")
+        java = os.path.join(home, "bin", "java") if home else shutil.which("java") or ""
+        tag = f"{pyspark.__version__}-{zlib.crc32(os.path.realpath(java).encode()):08x}"
     except Exception:  # noqa: BLE001 - no archive, no harm
         return None
     return os.path.join(cache_dir(), f"spark-{tag}.jsa")
@@ -32,47 +44,68 @@ def _archive_path() -> str | None:
 
 def driver_options() -> str:
     """Extra driver JVM options for a local session (empty when tuning is off)."""
-    if os.environ.get("DATA_EXTRACTOR_JVM_TUNING", "1") == "0":
+    if not tuning_on():
         return ""
     # JVM warnings to stderr (stdout may carry --json output), but not class-data sharing's: recording the
-    # archive lists every class it skips (hundreds of lines, after the run has ended).
+    # archive lists every class it skips (hundreds of lines).
     opts = ["-XX:+UseSerialGC", "-Xshare:auto", "-Xlog:disable", "-Xlog:all=warning,cds*=off:stderr"]
     if os.environ.get("DATA_EXTRACTOR_SHORT_RUN") == "1":  # the CLI: the JVM lives seconds, C1 compiles enough
         opts.append("-XX:TieredStopAtLevel=1")
-    archive = _archive_path()
-    if archive:
-        _adopt_finished_dumps(archive)
-        if os.path.exists(archive) and os.path.getsize(archive) > 0:
-            opts.append(f"-XX:SharedArchiveFile={archive}")
-        elif os.environ.get("DATA_EXTRACTOR_JVM_RECORD") == "1":
-            try:
-                os.makedirs(os.path.dirname(archive), exist_ok=True)
-                # Each process dumps to its own file; a later start adopts a finished one (see above).
-                opts.append(f"-XX:ArchiveClassesAtExit={archive}.{os.getpid()}")
-            except OSError:
-                pass
+    record = os.environ.get(RECORD_ENV)
+    archive = archive_path()
+    if record:
+        opts.append(f"-XX:ArchiveClassesAtExit={record}")
+    elif archive and os.path.isfile(archive) and os.path.getsize(archive) > 0:
+        opts.append(f"-XX:SharedArchiveFile={archive}")
     return " ".join(opts)
 
 
-def _adopt_finished_dumps(archive: str) -> None:
-    """Adopt a finished dump as the archive; remove other finished dumps (also other versions' leftovers)."""
-    folder, name = os.path.split(archive)
+def record_in_background() -> bool:
+    """Start a detached process that records the archive, unless there is one or one is being recorded."""
+    archive = archive_path()
+    if not tuning_on() or archive is None or os.path.exists(archive):
+        return False
+    lock = archive + ".lock"
     try:
-        candidates = [f for f in os.listdir(folder) if f.startswith("spark-") and ".jsa." in f]
+        os.makedirs(os.path.dirname(archive), exist_ok=True)
+        _clear_stale(archive)
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except OSError:  # another process records it, or the cache is not writable: nothing to do
+        return False
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "data_extractor.spark.jvm", archive],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True, env={**os.environ, "DATA_EXTRACTOR_SHORT_RUN": "1"})
+        os.write(fd, str(proc.pid).encode())
     except OSError:
-        return
-    for f in candidates:
-        pid = f.rsplit(".", 1)[-1]
-        path = os.path.join(folder, f)
-        if not pid.isdigit() or _alive(int(pid)):
-            continue  # still running (and maybe still writing)
-        try:
-            if f == f"{name}.{pid}" and not os.path.exists(archive) and os.path.getsize(path) > 0:
-                os.replace(path, archive)
-            else:
-                os.remove(path)
-        except OSError:  # another process got there first
-            pass
+        os.remove(lock)
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def _clear_stale(archive: str) -> None:
+    """Remove what a killed recorder left: its lock, its partial dump (and other versions' partial dumps)."""
+    folder = os.path.dirname(archive)
+    lock = archive + ".lock"
+    try:
+        with open(lock) as fh:
+            owner = fh.read().strip()
+        if owner.isdigit() and not _alive(int(owner)):
+            os.remove(lock)
+    except (OSError, ValueError):
+        pass
+    for f in os.listdir(folder):
+        if not f.startswith("spark-") or ".jsa." not in f:
+            continue
+        parts = f.split(".")
+        pid = parts[-2] if parts[-1] == "tmp" else parts[-1]  # spark-*.jsa.<pid>.tmp (older: spark-*.jsa.<pid>)
+        if pid.isdigit() and not _alive(int(pid)):
+            try:
+                os.remove(os.path.join(folder, f))
+            except OSError:
+                pass
 
 
 def _alive(pid: int) -> bool:
@@ -81,3 +114,41 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def _touch(index: int) -> int:
+    import pyarrow.parquet  # noqa: F401 - loads what an extraction task loads
+
+    return index
+
+
+def record(archive: str) -> None:
+    """Run a small local session whose JVM dumps the classes it loaded; publish the dump as `archive`."""
+    tmp = f"{archive}.{os.getpid()}.tmp"
+    os.environ[RECORD_ENV] = tmp
+    try:
+        from ..config import SparkConfig
+        from . import session as spark
+
+        s = spark.get_session(SparkConfig(master="local[2]"))
+        child = s.newSession()
+        child.sparkContext.parallelize(range(2), 2).map(_touch).collect()  # the arrow path's tasks
+        child.range(0, 100, 1, 2).selectExpr("id * 2 AS x").where("x > 3").collect()  # SQL planning
+        gateway: Any = s.sparkContext._gateway
+        s.stop()
+        proc = getattr(gateway, "proc", None)
+        if proc is not None:  # the JVM exits when its stdin closes, and writes the dump as it exits
+            proc.stdin.close()
+            proc.wait(timeout=600)
+        if os.path.isfile(tmp) and os.path.getsize(tmp) > 0:
+            os.replace(tmp, archive)
+    finally:
+        for leftover in (tmp, archive + ".lock"):
+            try:
+                os.remove(leftover)
+            except OSError:
+                pass
+
+
+if __name__ == "__main__":
+    record(sys.argv[1])

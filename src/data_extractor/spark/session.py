@@ -173,6 +173,13 @@ def _import_task(modules: tuple[str, ...]) -> Any:
     return task
 
 
+def local_owned() -> bool:
+    """Whether this process started a classic local session (the only kind the JVM tuning applies to)."""
+    session = _state["session"]
+    return bool(_state["owned"] and session is not None and not is_connect(session)
+                and session.sparkContext.master.startswith("local"))
+
+
 def startup_seconds() -> float | None:
     return _state["seconds"]
 
