@@ -279,7 +279,7 @@ class Run:
             log.debug("could not record the failure in the state", exc_info=True)
 
     def _monitor(self, stop: threading.Event) -> None:
-        last: dict[str, tuple[int, int, int]] = {}
+        last: dict[str, tuple[int, int, int | None, int]] = {}
         while not stop.wait(0.5):
             with self._lock:
                 jobs = [j for j in self.jobs.values() if j.tracker is not None]
@@ -288,7 +288,8 @@ class Run:
                     done, total = job.tracker.poll()
                 except Exception:  # noqa: BLE001 - progress is best effort
                     continue
+                event = job.progress_event(done, total)
                 tick = int(time.monotonic() // 2)  # unchanged progress is repeated every 2 s (for rows/s)
-                if last.get(job.label) != (done, total, tick):
-                    last[job.label] = (done, total, tick)
-                    self.emit(job.progress_event(done, total))
+                if last.get(job.label) != (done, total, event.rows, tick):
+                    last[job.label] = (done, total, event.rows, tick)
+                    self.emit(event)

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -78,11 +79,14 @@ class TableJob:
         self.partitions = 0
         self.output: Any = None
         self.tracker: Any = None
+        self.streamed: Callable[[], int | None] | None = None  # rows fetched so far, where tasks report them
 
     def progress_event(self, done: int, total: int) -> ev.TableProgress:
         elapsed = time.monotonic() - (self.started or time.monotonic())
         total = total or self.partitions
-        rows = round((self.estimated_rows or 0) * done / total) if total and self.estimated_rows else None
+        rows = self.streamed() if self.streamed is not None else None
+        if rows is None:
+            rows = round((self.estimated_rows or 0) * done / total) if total and self.estimated_rows else None
         rate = rows / elapsed if rows and elapsed > 0 else None
         return ev.TableProgress(self.owner.run_id, self.label, min(done, total), total, rows, rate, elapsed)
 
@@ -239,8 +243,9 @@ class TableJob:
     def _execute(self, session: Any, spec: Any, out: Any, reader: str) -> tuple[int | None, list[dict[str, Any]]]:
         cfg = self.owner.extractor.config
         if reader == "python" and cfg.output.writer == "arrow" and out.is_local:
-            from .spark.arrow_writer import run_arrow_native
+            from .spark.arrow_writer import run_arrow_native, streamed_rows
 
+            self.streamed = lambda: streamed_rows(out.staging)
             stats = run_arrow_native(session, spec, out.staging, cfg.output.compression,
                                      cfg.output.max_rows_per_file)
             return sum(s["rows"] for s in stats), stats

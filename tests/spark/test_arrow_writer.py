@@ -41,3 +41,32 @@ def test_a_run_dictionary_encodes_the_repeating_columns_and_not_the_keys(spark, 
     assert not any("DICTIONARY" in e for e in encodings["note"])
     back = pa.concat_tables([pq.read_table(f) for f in files]).sort_by("id")
     assert back.num_rows == 20_000 and back.column("note")[7].as_py() == "note 7 é"
+
+
+def test_tasks_report_rows_as_they_stream_and_the_report_is_not_published(spark, tmp_path):
+    from data_extractor.spark.arrow_writer import PROGRESS, _write_partition, streamed_rows
+    from data_extractor.spark.tasks import ReadSpec
+
+    db = tmp_path / "src.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"v{i}") for i in range(30_000)])
+    conn.commit()
+    conn.close()
+    events = []
+    with Extractor({"source": {"type": "sqlite", "path": str(db)}, "output": {"path": str(tmp_path / "out")},
+                    "defaults": {"partitioning": {"strategy": "range", "column": "id", "partitions": 2}},
+                    "tables": ["t"]}) as ex:
+        assert ex.run(on_event=events.append).ok
+        plan = ex.plan("t")
+        columns = ex.catalog.select_columns(plan.ref, None)
+        spec = ReadSpec(ex.dialect, plan.ref, columns, [p.predicate for p in plan.partitions], None, 1000)
+        staging = tmp_path / "staging"
+        staging.mkdir()
+        assert streamed_rows(str(staging)) is None
+        stats = [_write_partition(spec, i, str(staging), "snappy", None) for i in range(2)]
+    assert streamed_rows(str(staging)) == sum(s["rows"] for s in stats) == 30_000
+    published = tmp_path / "out"
+    assert not list(published.rglob(PROGRESS)), "the progress reports were published"
+    finished = [e for e in events if type(e).__name__ == "TableFinished"]
+    assert finished and finished[0].rows == 30_000

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,31 @@ if TYPE_CHECKING:
 STATS_DDL = "partition long, rows long, bytes long, seconds double, files string"
 ROW_GROUP_ROWS = 1_000_000
 ROW_GROUP_BYTES = 128 << 20
+PROGRESS = "_progress"  # in the staging folder: each task's rows so far (removed before publishing)
+PROGRESS_EVERY = 0.5  # seconds
+
+
+def _report(folder: str, index: int, rows: int) -> None:
+    path = os.path.join(folder, PROGRESS, f"{index:05d}")
+    with open(path + ".tmp", "w") as fh:
+        fh.write(str(rows))
+    os.replace(path + ".tmp", path)
+
+
+def streamed_rows(folder: str) -> int | None:
+    """Rows the tasks of a staging folder have fetched so far (None before any task reported)."""
+    try:
+        names = [n for n in os.listdir(os.path.join(folder, PROGRESS)) if n.isdigit()]
+    except OSError:
+        return None
+    total = 0
+    for name in names:
+        try:
+            with open(os.path.join(folder, PROGRESS, name)) as fh:
+                total += int(fh.read() or 0)
+        except (OSError, ValueError):  # replaced while read: the next poll sees it
+            pass
+    return total if names else None
 
 
 def _write_partition(spec: ReadSpec, index: int, folder: str, compression: str,
@@ -43,6 +69,8 @@ def _write_partition(spec: ReadSpec, index: int, folder: str, compression: str,
     pending: list[pa.RecordBatch] = []
     pending_rows = pending_bytes = 0
     dictionary: list[str] | bool = True
+    os.makedirs(os.path.join(folder, PROGRESS), exist_ok=True)
+    reported = time.monotonic()
 
     def open_file() -> pq.ParquetWriter:
         name = f"part-{index:05d}-{len(files):03d}.{compression if compression != 'none' else 'plain'}.parquet"
@@ -80,6 +108,9 @@ def _write_partition(spec: ReadSpec, index: int, folder: str, compression: str,
             pending_rows += batch.num_rows
             pending_bytes += batch.nbytes
             rows += batch.num_rows
+            if time.monotonic() - reported >= PROGRESS_EVERY:
+                _report(folder, index, rows)
+                reported = time.monotonic()
             if pending_rows >= ROW_GROUP_ROWS or pending_bytes >= ROW_GROUP_BYTES:
                 flush()
         flush()
@@ -88,6 +119,7 @@ def _write_partition(spec: ReadSpec, index: int, folder: str, compression: str,
     finally:
         if writer is not None:
             writer.close()
+    _report(folder, index, rows)
     size = sum(os.path.getsize(os.path.join(folder, f)) for f in files)
     return {"partition": index, "rows": rows, "bytes": size, "seconds": time.monotonic() - t0, "files": files}
 
@@ -182,4 +214,5 @@ def run_arrow_native(session: SparkSession, spec: ReadSpec, folder: str, compres
     else:
         out = session.sparkContext.parallelize(range(n), n).map(
             lambda index: _write_partition(spec, index, folder, compression, max_rows_per_file)).collect()
+    shutil.rmtree(os.path.join(folder, PROGRESS), ignore_errors=True)
     return sorted(out, key=lambda s: s["partition"])
