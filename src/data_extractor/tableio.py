@@ -81,10 +81,12 @@ class TableJob:
         self.tracker: Any = None
         self.streamed: Callable[[], int | None] | None = None  # rows fetched so far, where tasks report them
 
-    def progress_event(self, done: int, total: int) -> ev.TableProgress:
+    def progress_event(self, done: int, total: int, rows: int | None = None) -> ev.TableProgress:
+        """Progress now; rows are the given count, else what the tasks report, else estimated from tasks done."""
         elapsed = time.monotonic() - (self.started or time.monotonic())
         total = total or self.partitions
-        rows = self.streamed() if self.streamed is not None else None
+        if rows is None and self.streamed is not None:
+            rows = self.streamed()
         if rows is None:
             rows = round((self.estimated_rows or 0) * done / total) if total and self.estimated_rows else None
         rate = rows / elapsed if rows and elapsed > 0 else None
@@ -168,7 +170,7 @@ class TableJob:
         out.publish()
         self.output = None
         self._record_state(rows, current)
-        run.emit(self.progress_event(len(plan.partitions), len(plan.partitions)))
+        run.emit(self.progress_event(len(plan.partitions), len(plan.partitions), rows))
         run.emit(ev.TableFinished(run.run_id, self.label, rows, len(files), size, seconds, out.final))
         log.info("published %d file(s), %s rows -> %s", len(files), f"{rows:,}", out.final)
         return TableResult(self.label, "succeeded", rows, len(files), size, seconds, out.final,

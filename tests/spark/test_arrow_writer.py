@@ -70,3 +70,5 @@ def test_tasks_report_rows_as_they_stream_and_the_report_is_not_published(spark,
     assert not list(published.rglob(PROGRESS)), "the progress reports were published"
     finished = [e for e in events if type(e).__name__ == "TableFinished"]
     assert finished and finished[0].rows == 30_000
+    progress = [e for e in events if type(e).__name__ == "TableProgress"]
+    assert progress[-1].rows == 30_000 and progress[-1].partitions_done == 2  # the count, not an estimate
