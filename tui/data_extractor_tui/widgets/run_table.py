@@ -11,8 +11,10 @@ from ..palette import tone
 from ..run_model import RunModel, TableRun
 
 BAR_WIDTH = 22
-COLUMNS = (("table", "table"), ("progress", "progress"), ("rows", "rows"), ("rows/s", "rate"), ("ETA", "eta"),
-           ("status", "status"))
+# Fixed widths where values change while a table runs (rows as they stream, rates, "waiting for Spark"),
+# so the columns stay put instead of growing with whatever was widest for a moment. None: fits the content.
+COLUMNS = (("table", "table", None), ("progress", "progress", None), ("rows", "rows", 15), ("rows/s", "rate", 9),
+           ("ETA", "eta", 8), ("status", "status", 24))
 TONES = {"done": "success", "failed": "error", "cancelled": "warning", "cancelling": "warning",
          "running": "accent"}  # bars; status text takes the readable `text-` variant of each
 
@@ -23,8 +25,8 @@ class RunTable(DataTable[Text]):
         self._drawn: dict[tuple[str, str], Text] = {}
 
     def on_mount(self) -> None:
-        for label, key in COLUMNS:
-            self.add_column(label, key=key)
+        for label, key, width in COLUMNS:
+            self.add_column(label, key=key, width=width)
 
     def draw(self, model: RunModel) -> None:
         for key in [k for k in self.rows if k.value not in model.tables]:  # replaced by its windows
