@@ -132,13 +132,18 @@ class Extractor:
         self.prewarm_workers()
         return time.monotonic() - t0
 
+    def reader(self) -> str:
+        """The reader tables use: `spark.reader`, with auto resolved (python where the dialect has a driver)."""
+        reader = self.config.spark.reader
+        if reader == "auto":
+            reader = "python" if self.dialect.has_python_driver else "jdbc"
+        return reader
+
     def prewarm_workers(self) -> None:
         """Start a local Spark's Python workers in the background, with this source's driver imported."""
         from .spark import session
 
-        uses_python = self.config.spark.reader == "python" or (
-            self.config.spark.reader == "auto" and self.dialect.has_python_driver)
-        if uses_python:
+        if self.reader() == "python":
             d = self.dialect
             session.prewarm(session.get_session(self.config.spark), (type(d).__module__, *d.driver_modules))
 

@@ -149,7 +149,7 @@ class TableJob:
         self.started = time.monotonic()
         self.started_at = time.time()
         run.emit(ev.TableStarted(run.run_id, self.label, len(plan.partitions), plan.estimated_rows))
-        reader = self._reader()
+        reader = ex.reader()
         counting = self._start_count(spec)  # the source count runs beside the read, not after it
         try:
             rows_read, partition_stats = self._execute(session, spec, out, reader)
@@ -234,13 +234,6 @@ class TableJob:
             if self.window.start <= mark and self.window.end > mark:  # contiguous: no gap is skipped
                 watermark = self.window.end.isoformat()
         run.state.record(self.table, entry, watermark, columns)
-
-    def _reader(self) -> str:
-        cfg = self.owner.extractor.config
-        reader = cfg.spark.reader
-        if reader == "auto":
-            reader = "python" if self.owner.extractor.dialect.has_python_driver else "jdbc"
-        return reader
 
     def _execute(self, session: Any, spec: Any, out: Any, reader: str) -> tuple[int | None, list[dict[str, Any]]]:
         cfg = self.owner.extractor.config

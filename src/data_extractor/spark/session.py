@@ -132,7 +132,11 @@ def _preload_driver_modules() -> None:
     threading.Thread(target=load, daemon=True, name="dx-preload").start()
 
 
-def prewarm(session: SparkSession, modules: tuple[str, ...] = ()) -> threading.Thread | None:
+def _classic_local(session: Any) -> bool:
+    return not is_connect(session) and session.sparkContext.master.startswith("local")
+
+
+def prewarm(session: SparkSession, modules: tuple[str, ...] = ()) -> None:
     """Start the Python workers of a local session now, on a thread, with `modules` imported in them.
 
     A local session's first Python job pays for its Python daemon, its workers and their imports (about
@@ -140,8 +144,8 @@ def prewarm(session: SparkSession, modules: tuple[str, ...] = ()) -> threading.T
     (snapshot, plans, staging), and the first table's tasks find the workers ready (they are reused).
     """
     with _lock:
-        if _state["warmed"] or is_connect(session) or not session.sparkContext.master.startswith("local"):
-            return None
+        if _state["warmed"] or not _classic_local(session):
+            return
         _state["warmed"] = True
     slots = max(1, min(session.sparkContext.defaultParallelism, 16))
     mods = ("pyarrow.parquet", "data_extractor.spark.arrow_writer", *modules)
@@ -154,9 +158,7 @@ def prewarm(session: SparkSession, modules: tuple[str, ...] = ()) -> threading.T
         except Exception:  # noqa: BLE001 - only a head start: the real tasks start workers themselves
             pass
 
-    thread = threading.Thread(target=run, daemon=True, name="dx-prewarm")
-    thread.start()
-    return thread
+    threading.Thread(target=run, daemon=True, name="dx-prewarm").start()
 
 
 def _import_task(modules: tuple[str, ...]) -> Any:
@@ -176,8 +178,7 @@ def _import_task(modules: tuple[str, ...]) -> Any:
 def local_owned() -> bool:
     """Whether this process started a classic local session (the only kind the JVM tuning applies to)."""
     session = _state["session"]
-    return bool(_state["owned"] and session is not None and not is_connect(session)
-                and session.sparkContext.master.startswith("local"))
+    return bool(_state["owned"] and session is not None and _classic_local(session))
 
 
 def startup_seconds() -> float | None:
