@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from typing import Any
 
 
@@ -42,7 +43,12 @@ class LocalFS:
         os.makedirs(path, exist_ok=True)
 
     def rmtree(self, path: str) -> None:
-        shutil.rmtree(path, ignore_errors=True)
+        # a task outliving its failed job may add a file while the tree is removed: go again
+        for _ in range(5):
+            shutil.rmtree(path, ignore_errors=True)
+            if not os.path.lexists(path):
+                return
+            time.sleep(0.2)
 
     def listdir(self, path: str) -> list[str]:
         return os.listdir(path) if os.path.isdir(path) else []

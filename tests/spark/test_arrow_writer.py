@@ -64,7 +64,15 @@ def test_tasks_report_rows_as_they_stream_and_the_report_is_not_published(spark,
         staging = tmp_path / "staging"
         staging.mkdir()
         assert streamed_rows(str(staging)) is None
+        # a task creates no folder: one outliving a failed (and discarded) job must not bring staging back
+        _write_partition(spec, 0, str(staging), "snappy", None)
+        assert not (staging / PROGRESS).exists()
+        (staging / PROGRESS).mkdir()  # the driver's job
         stats = [_write_partition(spec, i, str(staging), "snappy", None) for i in range(2)]
+        gone = tmp_path / "discarded"
+        with pytest.raises(FileNotFoundError):
+            _write_partition(spec, 1, str(gone), "snappy", None)
+        assert not gone.exists()
     assert streamed_rows(str(staging)) == sum(s["rows"] for s in stats) == 30_000
     published = tmp_path / "out"
     assert not list(published.rglob(PROGRESS)), "the progress reports were published"

@@ -31,10 +31,14 @@ PROGRESS_EVERY = 0.5  # seconds
 
 
 def _report(folder: str, index: int, rows: int) -> None:
+    """Best effort: the driver owns the progress folder, and a task outliving a failed job finds it gone."""
     path = os.path.join(folder, PROGRESS, f"{index:05d}")
-    with open(path + ".tmp", "w") as fh:
-        fh.write(str(rows))
-    os.replace(path + ".tmp", path)
+    try:
+        with open(path + ".tmp", "w") as fh:
+            fh.write(str(rows))
+        os.replace(path + ".tmp", path)
+    except OSError:
+        pass
 
 
 def streamed_rows(folder: str) -> int | None:
@@ -69,7 +73,6 @@ def _write_partition(spec: ReadSpec, index: int, folder: str, compression: str,
     pending: list[pa.RecordBatch] = []
     pending_rows = pending_bytes = 0
     dictionary: list[str] | bool = True
-    os.makedirs(os.path.join(folder, PROGRESS), exist_ok=True)
     reported = time.monotonic()
 
     def open_file() -> pq.ParquetWriter:
@@ -205,14 +208,18 @@ def run_arrow_native(session: SparkSession, spec: ReadSpec, folder: str, compres
     """Run every partition as a Spark task; returns each partition's statistics."""
     from .session import is_connect
 
-    os.makedirs(folder, exist_ok=True)
+    # Tasks create no folders: one still running after its job failed must not recreate what was discarded.
+    progress = os.path.join(folder, PROGRESS)
+    os.makedirs(progress, exist_ok=True)
     n = len(spec.predicates)
-    if is_connect(session):
-        frame = session.range(0, n, 1, n)
-        rows = frame.mapInArrow(task_function(spec, folder, compression, max_rows_per_file), STATS_DDL).collect()
-        out = [{**r.asDict(), "files": json.loads(r["files"])} for r in rows]
-    else:
-        out = session.sparkContext.parallelize(range(n), n).map(
-            lambda index: _write_partition(spec, index, folder, compression, max_rows_per_file)).collect()
-    shutil.rmtree(os.path.join(folder, PROGRESS), ignore_errors=True)
+    try:
+        if is_connect(session):
+            frame = session.range(0, n, 1, n)
+            rows = frame.mapInArrow(task_function(spec, folder, compression, max_rows_per_file), STATS_DDL).collect()
+            out = [{**r.asDict(), "files": json.loads(r["files"])} for r in rows]
+        else:
+            out = session.sparkContext.parallelize(range(n), n).map(
+                lambda index: _write_partition(spec, index, folder, compression, max_rows_per_file)).collect()
+    finally:
+        shutil.rmtree(progress, ignore_errors=True)
     return sorted(out, key=lambda s: s["partition"])
