@@ -374,3 +374,18 @@ def test_split_name_reads_plain_and_quoted_parts(given, expected):
 def test_split_name_refuses_malformed_names(given):
     with pytest.raises(UserError, match="is not of the form"):
         split_name(given)
+
+
+def test_pg_bulk_reads_run_without_jit(pgcat):
+    """The server's JIT compile costs more than it saves on a scan streamed out by COPY: readers turn it off."""
+    conn = pgcat.dialect.connect_reader()
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT current_setting('jit')")
+        assert cur.fetchone()[0] == "off"
+        cur.close()
+    finally:
+        conn.close()
+    with pgcat.connection().cursor() as cur:  # catalog and planning sessions keep the server's default
+        cur.execute("SELECT current_setting('jit')")
+        assert cur.fetchone()[0] == "on"
