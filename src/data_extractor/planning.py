@@ -172,7 +172,10 @@ class Planner:
         key: ColumnInfo | None = None
         if part.column:
             key = self._column(ref, all_cols, part.column)
-        if chosen == "auto":
+        if chosen == "auto" and self._pages_once(conn, n, part, ref, entry.where or extra_where):
+            chosen, why = "physical", "page ranges, each read once (exact within the run's snapshot)"
+            notes.append(f"auto: {why}")
+        elif chosen == "auto":
             chosen, key, why = self._auto(est, n, part, key, all_cols, bool(ref.query))
             notes.append(f"auto: {why}")
         builder = {"none": self._none, "range": self._range, "balanced": self._balanced,
@@ -217,6 +220,13 @@ class Planner:
         indexed = [c for c in cols if c.indexed and (c.spark_type in rank or c.spark_type.startswith("decimal"))]
         indexed.sort(key=lambda c: rank.get(c.spark_type, len(rank)))
         return indexed[0] if indexed else None
+
+    def _pages_once(self, conn: Any, n: int, part: PartitioningConfig, ref: TableRef, where: str | None) -> bool:
+        """Split a whole table by physical address: only inside one snapshot (an UPDATE moves a row to
+        another page, so without one it could be read twice or not at all), with no filter an index could
+        serve better, no column chosen by the user, and a server that reads each range's pages alone."""
+        return (n > 1 and self.config.snapshot.enabled and not ref.query and not where and not part.column
+                and self.dialect.supports_physical and self.dialect.physical_reads_once(conn))
 
     def _auto(
         self, est: int, n: int, part: PartitioningConfig, key: ColumnInfo | None, cols: list[ColumnInfo],

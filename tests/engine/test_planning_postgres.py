@@ -88,3 +88,20 @@ def test_plan_is_json_round_trippable(extractor, skewed):
     plan = extractor.plan(skewed, strategy="balanced", partitions=3, column="k")
     again = PartitionPlan.from_dict(json.loads(plan.to_json()))
     assert again == plan
+
+
+def test_auto_reads_page_ranges_within_a_snapshot_and_key_ranges_otherwise(pg, skewed, pg_conn):
+    base = {"source": pg.source(), "defaults": {"partitioning": {"target_rows": 250_000}}}
+    ex = Extractor({**base, "snapshot": {"consistent": True}})
+    plan = ex.plan("skewed")
+    assert (plan.strategy, plan.column, len(plan.partitions)) == ("physical", None, 4)
+    assert any("page ranges" in n for n in plan.notes), plan.notes
+    each, bad = counts(pg_conn, [p.predicate for p in plan.partitions])
+    assert bad == 0 and sum(each) == TOTAL and min(each) > 0
+    # a filter an index may serve, or a column the user chose, keeps key ranges
+    assert ex.plan("skewed", extra_where="k < 600000").strategy == "balanced"
+    assert ex.plan("skewed", column="k").strategy == "balanced"
+    ex.close()
+    ex = Extractor(base)  # without a snapshot an UPDATE may move a row across page ranges
+    assert ex.plan("skewed").strategy == "balanced"
+    ex.close()

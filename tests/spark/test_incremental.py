@@ -98,7 +98,9 @@ def _write(tmp_path, ex) -> str:
     return str(path)
 
 
-def test_consistent_snapshot_hides_changes_made_during_the_run(pg, pg_conn, tmp_path, spark):
+@pytest.mark.parametrize("strategy", ["balanced", "physical"])
+def test_consistent_snapshot_hides_changes_made_during_the_run(pg, pg_conn, tmp_path, spark, strategy):
+    """Key ranges and page ranges (auto's choice within a snapshot): UPDATEs move rows to other pages."""
     for name in ("snap_a", "snap_b"):
         pg_conn.execute(f"DROP TABLE IF EXISTS {name}")
         pg_conn.execute(f"CREATE TABLE {name} AS SELECT g AS id, 'orig' AS v FROM generate_series(1, 60000) g")
@@ -116,7 +118,8 @@ def test_consistent_snapshot_hides_changes_made_during_the_run(pg, pg_conn, tmp_
             changed.append(e.table)
 
     config = cfg(pg, tmp_path, ["public.snap_a", "public.snap_b"], snapshot={"consistent": True})
-    config["defaults"].update(parallel_tables=1, partitioning={"strategy": "balanced", "partitions": 4})
+    partitioning = {"strategy": "balanced"} if strategy == "balanced" else {}  # auto picks physical
+    config["defaults"].update(parallel_tables=1, partitioning={**partitioning, "partitions": 4})
     result = Extractor(config).run(on_event=meddle)
     assert result.ok, result.to_dict()
     assert changed == ["public.snap_a", "public.snap_b"]
@@ -127,6 +130,7 @@ def test_consistent_snapshot_hides_changes_made_during_the_run(pg, pg_conn, tmp_
         assert set(table["v"].to_pylist()) == {"orig"}
         manifest = json.loads((folder / "_manifest.json").read_text())
         assert manifest["snapshot"] and manifest["source_count"] == counts[name]
+        assert manifest["plan"]["strategy"] == strategy and len(manifest["plan"]["partitions"]) == 4
     assert pg_conn.execute("SELECT count(*) FROM snap_a").fetchone()[0] == counts["snap_a"] + 1000
 
 

@@ -337,6 +337,13 @@ class Dialect(ABC):
         """`n` (or so) predicates over physical row addresses (ROWID, ctid), or None if unsupported."""
         return None
 
+    def physical_reads_once(self, conn: Any) -> bool:
+        """Whether each physical predicate reads only its own pages (so a split costs one scan in all).
+
+        `auto` then prefers it over key ranges when the run reads one snapshot, which makes it exact.
+        """
+        return False
+
     # --------------------------------------------------------------- reading
     def select_expression(self, column: ColumnInfo) -> str:
         """How a column is selected so that it arrives exactly as its Spark type says."""

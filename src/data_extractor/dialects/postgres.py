@@ -297,6 +297,12 @@ class PostgresDialect(Dialect):
         preds[0] = f"{preds[0]} OR {q} IS NULL"
         return preds
 
+    def physical_reads_once(self, conn: Any) -> bool:
+        """TID range scans (PostgreSQL 14+) read only a ctid range's pages. Key ranges need not: for a few
+        partitions of a big table the server's planner scans the whole table for each (measured on TPC-H
+        lineitem: 6 balanced partitions 11.0 s, 6 ctid ranges 9.9 s)."""
+        return int(self.fetch_one(conn, "SELECT current_setting('server_version_num')")[0]) >= 140000
+
     def physical_predicates(self, conn: Any, table: TableRef, n: int) -> list[str] | None:
         """Ranges of heap pages by ctid (TID range scans since PostgreSQL 14)."""
         pages = self.fetch_one(
