@@ -226,7 +226,7 @@ class Planner:
         another page, so without one it could be read twice or not at all), with no filter an index could
         serve better, no column chosen by the user, and a server that reads each range's pages alone."""
         return (n > 1 and self.config.snapshot.enabled and not ref.query and not where and not part.column
-                and self.dialect.supports_physical and self.dialect.physical_reads_once(conn))
+                and self.dialect.physical_reads_once(conn))
 
     def _auto(
         self, est: int, n: int, part: PartitioningConfig, key: ColumnInfo | None, cols: list[ColumnInfo],
