@@ -29,7 +29,7 @@ def pg_conn(pg: PgServer):
 @pytest.fixture(scope="session")
 def spark():
     """One local Spark session for the whole test run (the engine reuses it for every run)."""
-    from data_extractor.config import SparkConfig
+    from data_extractor.config.models import SparkConfig
     from data_extractor.spark import session
 
     s = session.get_session(SparkConfig(master="local[2]"))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from data_extractor.config import ENV_PREFIX
+from data_extractor.config.models import ENV_PREFIX
 
 PG_PASSWORD_VAR = "DX_TEST_PG_PASSWORD"
 
@@ -184,7 +184,7 @@ def test_plan_text_output_shows_the_partitions(sqlite_runs):
 
 
 def test_sample_sqlite_config_runs_against_the_demo_database(tmp_path):
-    from data_extractor.demo import build_database
+    from data_extractor.cli.demo import build_database
 
     build_database(tmp_path / "demo_output" / "demo.db", rows=3000)
     sample = Path(__file__).resolve().parents[1] / "sample_configs" / "sqlite.yaml"

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 FORBIDDEN = ("textual", "ipywidgets", "rich", "pyspark")
-ENGINE_MODULES = ["data_extractor", "data_extractor.api", "data_extractor.config", "data_extractor.catalog",
-                  "data_extractor.planning"]
+ENGINE_MODULES = ["data_extractor", "data_extractor.api", "data_extractor.config.models",
+                  "data_extractor.source.catalog", "data_extractor.source.planning"]
 
 PROBE = """
 import json, sys

@@ -12,7 +12,7 @@ import yaml
 
 PROBE = """
 import json, sys
-from data_extractor.cli import main
+from data_extractor.cli.main import main
 code = main({argv!r})
 print(json.dumps({{"code": code, "pyspark": sorted(m for m in sys.modules if m.split(".")[0] == "pyspark")}}))
 """

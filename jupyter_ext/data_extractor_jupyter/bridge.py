@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from data_extractor import events as ev
+from data_extractor.run import events as ev
 
 log = logging.getLogger(__name__)
 FINAL = (ev.TableFinished, ev.TableFailed, ev.TableCancelled, ev.RunFinished)

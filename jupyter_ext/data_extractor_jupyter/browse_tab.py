@@ -12,7 +12,7 @@ from .formatting import details_html, hint_html, matches, table_label
 
 if TYPE_CHECKING:
     from data_extractor import Extractor
-    from data_extractor.dialects.base import TableInfo, TableRef
+    from data_extractor.source.dialects.base import TableInfo, TableRef
 
     from .messages import MessageLine
 

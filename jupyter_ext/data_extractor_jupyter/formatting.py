@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from data_extractor import humanize
 
 if TYPE_CHECKING:
-    from data_extractor.dialects.base import ColumnInfo, TableInfo
-    from data_extractor.events import LogLine
-    from data_extractor.planning import PartitionPlan
+    from data_extractor.run.events import LogLine
+    from data_extractor.source.dialects.base import ColumnInfo, TableInfo
+    from data_extractor.source.planning import PartitionPlan
 
 RED, ORANGE, GREEN, GREY = "#c62828", "#b35c00", "#2e7d32", "#666"
 NBSP = "\u00a0"  # kept by <select> options, where plain spaces collapse

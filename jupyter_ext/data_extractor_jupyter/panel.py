@@ -21,8 +21,8 @@ from .run_tab import RunTab
 from .styles import stylesheet
 
 if TYPE_CHECKING:
-    from data_extractor.config import ExtractorConfig
-    from data_extractor.runner import RunHandle
+    from data_extractor.config.models import ExtractorConfig
+    from data_extractor.run.runner import RunHandle
 
 BROWSE, PLAN, RUN, LOGS = range(4)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from data_extractor import events as ev
 from data_extractor import humanize
+from data_extractor.run import events as ev
 
 from .formatting import short_path
 

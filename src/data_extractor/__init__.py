@@ -19,23 +19,23 @@ __all__ = ["Extractor", "load_config", "ExtractorConfig", "UserError", "__versio
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .api import Extractor
-    from .config import ExtractorConfig, load_config
-    from .errors import UserError
+    from data_extractor.api import Extractor
+    from data_extractor.config.models import ExtractorConfig, load_config
+    from data_extractor.errors import UserError
 
 
 def __getattr__(name: str) -> Any:
     # Lazy exports keep `import data_extractor` cheap and free of heavy dependencies.
     if name == "Extractor":
-        from .api import Extractor
+        from data_extractor.api import Extractor
 
         return Extractor
     if name in ("load_config", "ExtractorConfig"):
-        from . import config
+        from data_extractor.config import models as config
 
         return getattr(config, name)
     if name == "UserError":
-        from .errors import UserError
+        from data_extractor.errors import UserError
 
         return UserError
     raise AttributeError(name)

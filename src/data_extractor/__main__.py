@@ -1,3 +1,3 @@
-from .cli import entry
+from data_extractor.cli.main import entry
 
 entry()

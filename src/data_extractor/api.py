@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
+import time
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .catalog import Catalog
-from .config import ExtractorConfig, Strategy, load_config
-from .dialects import get_dialect
+from data_extractor.config.models import ExtractorConfig, PartitioningConfig, Strategy, TableConfig, load_config
+from data_extractor.errors import UserError
+from data_extractor.output.history import published
+from data_extractor.run.runner import Run
+from data_extractor.run.state import StateStore
+from data_extractor.source.catalog import Catalog
+from data_extractor.source.dialects import get_dialect
+from data_extractor.source.dialects.base import TableRef
+from data_extractor.source.planning import Planner
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from .dialects.base import Dialect
-    from .events import Event
-    from .history import PublishedTable
-    from .planning import PartitionPlan
-    from .runner import RunHandle, RunResult
-    from .state import TableState
+    from data_extractor.output.history import PublishedTable
+    from data_extractor.run.events import Event
+    from data_extractor.run.results import RunResult
+    from data_extractor.run.runner import RunHandle
+    from data_extractor.run.state import TableState
+    from data_extractor.source.dialects.base import Dialect
+    from data_extractor.source.planning import PartitionPlan
 
 
 class Extractor:
@@ -37,7 +46,7 @@ class Extractor:
         self.config = config if isinstance(config, ExtractorConfig) else load_config(config, dbutils)
         self.dialect: Dialect = get_dialect(self.config.source)
         if spark is not None:
-            from .spark import session
+            from data_extractor.spark import session
 
             session.use_session(spark)
 
@@ -54,8 +63,6 @@ class Extractor:
         extra_where: str | None = None,
     ) -> PartitionPlan:
         """How `table` will be split into parallel reads. Metadata queries only; never starts Spark."""
-        from .planning import Planner
-
         return Planner(self.config, self.dialect, self.catalog).plan(table, strategy, partitions, column,
                                                                      extra_where)
 
@@ -68,12 +75,8 @@ class Extractor:
         tables, `run_date` runs that one window and `date_from`/`date_to` backfill a range. `plans` overrides
         tables' partitioning ({table: {"strategy": ..., "partitions": ..., "column": ...}}).
         """
-        from .runner import Run
-
         names = list(tables) if tables else self.table_names()
         if not names:
-            from .errors import UserError
-
             raise UserError("no tables to extract: list them under `tables:` in the config, or pass --table")
         target = self.with_partitioning(plans) if plans else self
         return Run(target, names, on_event, run_date, date_from, date_to).start()
@@ -84,9 +87,6 @@ class Extractor:
         Raises:
             SourceError: the source cannot be reached at all.
         """
-        from .dialects.base import TableRef
-        from .errors import UserError
-
         refused: dict[str, str] = {}
         for name in tables:
             entry = self.config.table(name)
@@ -103,8 +103,6 @@ class Extractor:
     def with_partitioning(self, plans: dict[str, dict[str, Any]]) -> Extractor:
         """A copy whose tables use these partitioning choices ({table: {strategy, partitions, column}}),
         e.g. what a user picked in a plan preview."""
-        from .config import PartitioningConfig, TableConfig
-
         tables = {t.name: t for t in self.config.tables}
         for name, choice in plans.items():
             entry = tables.get(name) or TableConfig(name=name)
@@ -123,9 +121,7 @@ class Extractor:
 
     def warm_up(self) -> float:
         """Start Spark now (e.g. in a background thread while the user browses). Returns seconds taken."""
-        import time
-
-        from .spark import session
+        from data_extractor.spark import session
 
         t0 = time.monotonic()
         session.get_session(self.config.spark)
@@ -141,7 +137,7 @@ class Extractor:
 
     def prewarm_workers(self) -> None:
         """Start a local Spark's Python workers in the background, with this source's driver imported."""
-        from .spark import session
+        from data_extractor.spark import session
 
         if self.reader() == "python":
             d = self.dialect
@@ -150,28 +146,22 @@ class Extractor:
     @staticmethod
     def stop_spark() -> None:
         """Stop the Spark session this process started (a reused one, e.g. a notebook's, is left alone)."""
-        import sys
-
         if "data_extractor.spark.session" in sys.modules:
-            from .spark import session
+            from data_extractor.spark import session
 
             session.stop()
 
     @staticmethod
     def spark_started() -> bool:
         """Whether this process has a Spark session yet (without starting one)."""
-        import sys
-
         if "data_extractor.spark.session" not in sys.modules:
             return False
-        from .spark import session
+        from data_extractor.spark import session
 
         return session._state["session"] is not None
 
     def status(self) -> list[TableState]:
         """Watermark, last run and history of every table that has state (configured ones first)."""
-        from .state import StateStore
-
         store = StateStore(self.config.output.path)
         known = {s.table: s for s in store.all()}
         out = [known.pop(name, None) or store.load(name) for name in self.table_names()]
@@ -179,8 +169,6 @@ class Extractor:
 
     def history(self) -> list[PublishedTable]:
         """Tables published under the output path, newest first, from their manifests."""
-        from .history import published
-
         return published(self.config.output.path)
 
     def table_names(self) -> list[str]:

@@ -16,10 +16,11 @@ import sqlglot
 from pydantic import ValidationError
 
 from data_extractor import Extractor
-from data_extractor.config import SourceConfig
-from data_extractor.dialects import get_dialect
-from data_extractor.dialects.base import ColumnInfo, TableRef
-from data_extractor.dialects.mysql import (
+from data_extractor.config.models import SourceConfig
+from data_extractor.errors import SourceError, UserError
+from data_extractor.source.dialects import get_dialect
+from data_extractor.source.dialects.base import ColumnInfo, TableRef
+from data_extractor.source.dialects.mysql import (
     COLUMNS_SQL,
     INDEXES_SQL,
     MARIADB_STATS_SQL,
@@ -34,8 +35,7 @@ from data_extractor.dialects.mysql import (
     select_template,
     spark_type_for,
 )
-from data_extractor.errors import SourceError, UserError
-from data_extractor.typemap import arrow_schema
+from data_extractor.source.typemap import arrow_schema
 from mysqlserver import MariaDBServer, shared_server
 
 T = TableRef("shop", "orders")

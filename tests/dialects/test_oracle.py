@@ -12,10 +12,11 @@ import pytest
 import sqlglot
 from pydantic import ValidationError
 
-from data_extractor.config import SourceConfig
-from data_extractor.dialects import get_dialect
-from data_extractor.dialects.base import ColumnInfo, TableRef
-from data_extractor.dialects.oracle import (
+from data_extractor.config.models import SourceConfig
+from data_extractor.errors import SourceError
+from data_extractor.source.dialects import get_dialect
+from data_extractor.source.dialects.base import ColumnInfo, TableRef
+from data_extractor.source.dialects.oracle import (
     COLUMNS_SQL,
     CURRENT_SCN_SQL,
     DEFAULT_SCHEMA_SQL,
@@ -30,8 +31,7 @@ from data_extractor.dialects.oracle import (
     spark_type_for,
     spark_type_for_fetch_info,
 )
-from data_extractor.errors import SourceError
-from data_extractor.typemap import arrow_schema
+from data_extractor.source.typemap import arrow_schema
 
 PASSWORD = "s3cret-Pa55"
 T = TableRef("SALES", "ORDERS")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlglot
 
-from data_extractor.config import SnapshotConfig, SourceConfig
-from data_extractor.dialects.base import ColumnInfo, TableRef
-from data_extractor.dialects.oracle import OracleDialect
+from data_extractor.config.models import SnapshotConfig, SourceConfig
+from data_extractor.source.dialects.base import ColumnInfo, TableRef
+from data_extractor.source.dialects.oracle import OracleDialect
 
 SOURCE = SourceConfig(type="oracle", host="db", port=1521, service_name="ORCL", user="u", password="p")
 
@@ -31,7 +31,7 @@ def test_scn_and_timestamp_snapshots_become_as_of_clauses_that_parse():
 
 
 def test_doctor_privilege_checks_run_parseable_sql_and_name_the_grant():
-    from data_extractor.config import load_config
+    from data_extractor.config.models import load_config
 
     class Refusing:
         def __init__(self) -> None:

@@ -12,10 +12,11 @@ import pytest
 import sqlglot
 from pydantic import ValidationError
 
-from data_extractor.config import SourceConfig
-from data_extractor.dialects import get_dialect
-from data_extractor.dialects.base import ColumnInfo, TableRef
-from data_extractor.dialects.sqlserver import (
+from data_extractor.config.models import SourceConfig
+from data_extractor.errors import SourceError, UserError
+from data_extractor.source.dialects import get_dialect
+from data_extractor.source.dialects.base import ColumnInfo, TableRef
+from data_extractor.source.dialects.sqlserver import (
     COLUMNS_SQL,
     DEFAULT_SCHEMA_SQL,
     QUERY_COLUMNS_SQL,
@@ -28,8 +29,7 @@ from data_extractor.dialects.sqlserver import (
     select_template,
     spark_type_for,
 )
-from data_extractor.errors import SourceError, UserError
-from data_extractor.typemap import arrow_schema
+from data_extractor.source.typemap import arrow_schema
 
 PASSWORD = "Ms-s3cret-Pa55"
 T = TableRef("sales", "Orders")

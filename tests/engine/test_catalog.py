@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from data_extractor import Extractor
-from data_extractor.catalog import Catalog, split_name
-from data_extractor.dialects.base import TableRef
 from data_extractor.errors import UserError
+from data_extractor.source.catalog import Catalog, split_name
+from data_extractor.source.dialects.base import TableRef
 
 HOSTILE = ["orders; drop table x", 'x"; drop table y; --', "orders' OR '1'='1",
            "cat_test.orders; drop table x"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from data_extractor.config import ENV_PREFIX, ExtractorConfig, TableConfig, load_config
+from data_extractor.config.models import ENV_PREFIX, ExtractorConfig, TableConfig, load_config
 from data_extractor.errors import ConfigError
 
 SECRET = "hunter2-Very-Secret"

@@ -83,7 +83,7 @@ def test_auto_picks_balanced_on_the_primary_key_for_a_big_table(pg, skewed):
 def test_plan_is_json_round_trippable(extractor, skewed):
     import json
 
-    from data_extractor.planning import PartitionPlan
+    from data_extractor.source.planning import PartitionPlan
 
     plan = extractor.plan(skewed, strategy="balanced", partitions=3, column="k")
     again = PartitionPlan.from_dict(json.loads(plan.to_json()))

@@ -13,7 +13,7 @@ import pytest
 
 from data_extractor import Extractor
 from data_extractor.errors import UserError
-from data_extractor.planning import PartitionPlan
+from data_extractor.source.planning import PartitionPlan
 
 ROWS = 2000
 

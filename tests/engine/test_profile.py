@@ -9,9 +9,9 @@ import sys
 import sqlglot
 import yaml
 
-from data_extractor.config import SourceConfig
-from data_extractor.dialects.base import TableRef
-from data_extractor.dialects.oracle import OracleDialect
+from data_extractor.config.models import SourceConfig
+from data_extractor.source.dialects.base import TableRef
+from data_extractor.source.dialects.oracle import OracleDialect
 
 
 def test_profile_suggests_a_decimal_for_unconstrained_numeric(pg, pg_conn, tmp_path):

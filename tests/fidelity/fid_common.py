@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from data_extractor.config import ENV_PREFIX
+from data_extractor.config.models import ENV_PREFIX
 
 JDBC_JAR = "/usr/share/java/postgresql.jar"
 # (spark.reader, output.writer) for every way a table can travel.

@@ -9,7 +9,7 @@ import pytest
 from fid_common import config
 
 from data_extractor import Extractor
-from data_extractor import events as ev
+from data_extractor.run import events as ev
 
 pytestmark = pytest.mark.spark
 

@@ -17,7 +17,7 @@ import pytest
 from fid_common import cli, config, write_yaml
 
 from data_extractor import Extractor
-from data_extractor import events as ev
+from data_extractor.run import events as ev
 from pgserver import PgServer, free_port
 
 pytestmark = pytest.mark.spark

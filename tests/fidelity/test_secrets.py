@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from fid_common import cli, config, write_yaml
 
-from data_extractor import Extractor, logs
-from data_extractor import events as ev
+from data_extractor import Extractor
 from data_extractor.errors import SourceError
+from data_extractor.run import events as ev
+from data_extractor.run import logs
 
 pytestmark = pytest.mark.spark
 

@@ -14,7 +14,7 @@ from nb_helpers import Demo, make_demo  # noqa: E402
 from nb_venv import Unavailable  # noqa: E402
 from nb_venv import ipywidgets7_python as make_ipywidgets7_python  # noqa: E402
 
-from data_extractor.demo import write_config  # noqa: E402
+from data_extractor.cli.demo import write_config  # noqa: E402
 
 
 @pytest.fixture(scope="session")

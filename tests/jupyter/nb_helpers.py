@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from data_extractor.demo import build_database, write_config
+from data_extractor.cli.demo import build_database, write_config
 
 DEMO_ROWS = 20_000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from data_extractor import events as ev
+from data_extractor.run import events as ev
 from data_extractor_jupyter.bridge import ThrottledBridge
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from nb_helpers import text
 
-from data_extractor.dialects.base import ColumnInfo, TableInfo
-from data_extractor.events import LogLine
-from data_extractor.planning import Partition, PartitionPlan
+from data_extractor.run.events import LogLine
+from data_extractor.source.dialects.base import ColumnInfo, TableInfo
+from data_extractor.source.planning import Partition, PartitionPlan
 from data_extractor_jupyter.browse_tab import engine_name
 from data_extractor_jupyter.formatting import (
     details_html,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from data_extractor import events as ev
+from data_extractor.run import events as ev
 from data_extractor_jupyter.run_state import RunState
 
 RUN = "r1"

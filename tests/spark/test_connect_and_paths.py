@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from data_extractor import Extractor
-from data_extractor.demo import build_database
-from data_extractor.fs import HadoopFS, local_path
-from data_extractor.writer import TableOutput
+from data_extractor.cli.demo import build_database
+from data_extractor.output.fs import HadoopFS, local_path
+from data_extractor.output.publish import TableOutput
 
 pytestmark = pytest.mark.spark
 HERE = Path(__file__).parent

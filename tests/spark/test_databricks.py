@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from data_extractor import Extractor, UserError, load_config
-from data_extractor.config import SparkConfig
+from data_extractor.cli.demo import build_database
+from data_extractor.config.models import SparkConfig
 from data_extractor.databricks import run_notebook_job
-from data_extractor.demo import build_database
 from data_extractor.errors import ConfigError
 from data_extractor.spark import session
 

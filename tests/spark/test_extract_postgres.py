@@ -15,7 +15,7 @@ import yaml
 from pgdata import assert_parquet_equals_source, make_typed
 
 from data_extractor import Extractor
-from data_extractor import events as ev
+from data_extractor.run import events as ev
 
 pytestmark = pytest.mark.spark
 

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from data_extractor import Extractor
-from data_extractor.demo import build_database, write_config
+from data_extractor.cli.demo import build_database, write_config
 
 pytestmark = pytest.mark.spark
 

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from data_extractor import Extractor
-from data_extractor import events as ev
+from data_extractor.run import events as ev
 
 pytestmark = pytest.mark.spark
 DAY = dt.timedelta(days=1)

@@ -36,7 +36,7 @@ def test_an_impossible_override_is_one_clear_sentence():
 
 
 def test_configured_tables_are_matched_as_the_engine_resolves_names():
-    from data_extractor.dialects.base import TableInfo
+    from data_extractor.source.dialects.base import TableInfo
     from data_extractor_tui.configured import configured_in
 
     tables = [TableInfo("public", n) for n in ("Orders", "customers", "items", "ITEMS", "Dup", "DUP")]

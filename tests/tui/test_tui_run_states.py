@@ -9,7 +9,7 @@ import pytest
 from tui_fakes import ScriptedExtractor
 from tui_helpers import RecordingApp, catalog_loaded, cell_text, demo_config, wait_until
 
-from data_extractor import events as ev
+from data_extractor.run import events as ev
 from data_extractor_tui.messages import RunEventReceived
 from data_extractor_tui.screens.run import REDRAWS_PER_SECOND, RunScreen
 from data_extractor_tui.widgets.log_pane import LogPane

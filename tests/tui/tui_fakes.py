@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 
 from data_extractor import Extractor
-from data_extractor import events as ev
-from data_extractor.catalog import Catalog
-from data_extractor.dialects.base import TableInfo
-from data_extractor.history import PublishedTable
-from data_extractor.state import TableState
+from data_extractor.output.history import PublishedTable
+from data_extractor.run import events as ev
+from data_extractor.run.state import TableState
+from data_extractor.source.catalog import Catalog
+from data_extractor.source.dialects.base import TableInfo
 
 RUN_ID = "20270115T080000-abc123"
 T0 = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC

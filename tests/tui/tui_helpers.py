@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from data_extractor.demo import build_database, write_config
+from data_extractor.cli.demo import build_database, write_config
 from data_extractor_tui.app import DataExtractorApp
 
 

@@ -18,8 +18,8 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from data_extractor import Extractor
-from data_extractor import events as ev
-from data_extractor.config import ExtractorConfig
+from data_extractor.config.models import ExtractorConfig
+from data_extractor.run import events as ev
 
 from .choices import PlanChoice, with_choices
 from .clock import Clock

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 
 from pydantic import ValidationError
 
-from data_extractor.config import ExtractorConfig, PartitioningConfig
+from data_extractor.config.models import ExtractorConfig, PartitioningConfig
 from data_extractor.errors import UserError
 
 

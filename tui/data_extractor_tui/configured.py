@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from data_extractor.catalog import split_name
-from data_extractor.dialects.base import TableInfo
 from data_extractor.errors import UserError
+from data_extractor.source.catalog import split_name
+from data_extractor.source.dialects.base import TableInfo
 
 from .formatting import qualified
 

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from data_extractor import events as ev
-    from data_extractor.dialects.base import ColumnInfo, TableInfo
-    from data_extractor.history import PublishedTable
-    from data_extractor.planning import PartitionPlan
-    from data_extractor.state import TableState
+    from data_extractor.output.history import PublishedTable
+    from data_extractor.run import events as ev
+    from data_extractor.run.state import TableState
+    from data_extractor.source.dialects.base import ColumnInfo, TableInfo
+    from data_extractor.source.planning import PartitionPlan
 
     from .choices import PlanChoice
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from data_extractor import events as ev
+from data_extractor.run import events as ev
 
 LOG_LIMIT = 5_000
 ENDED = ("done", "failed", "cancelled")

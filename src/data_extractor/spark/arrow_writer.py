@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
+
+from data_extractor.spark.tasks import read_partition
 
 if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import SparkSession
 
-    from .tasks import ReadSpec
+    from data_extractor.spark.tasks import ReadSpec
 
 STATS_DDL = "partition long, rows long, bytes long, seconds double, files string"
 ROW_GROUP_ROWS = 1_000_000
@@ -62,7 +66,6 @@ def _write_partition(spec: ReadSpec, index: int, folder: str, compression: str,
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from .tasks import read_partition
 
     t0 = time.monotonic()
     schema = spec.schema()
@@ -151,9 +154,6 @@ def dictionary_columns(table: pa.Table, sample: int = 100_000) -> list[str]:
 
 def _prefetched(batches: Iterator[Any], depth: int = 4) -> Iterator[Any]:
     """Fetch the next batches on a thread while the caller encodes Parquet (both release the GIL)."""
-    import queue
-    import threading
-
     q: queue.Queue[Any] = queue.Queue(maxsize=depth)
     done = object()
     stop = threading.Event()
@@ -206,7 +206,7 @@ def task_function(spec: ReadSpec, folder: str, compression: str, max_rows_per_fi
 def run_arrow_native(session: SparkSession, spec: ReadSpec, folder: str, compression: str,
                      max_rows_per_file: int | None) -> list[dict[str, Any]]:
     """Run every partition as a Spark task; returns each partition's statistics."""
-    from .session import is_connect
+    from data_extractor.spark.session import is_connect
 
     # Tasks create no folders: one still running after its job failed must not recreate what was discarded.
     progress = os.path.join(folder, PROGRESS)

@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from pyspark.sql.datasource import DataSource, DataSourceReader, InputPartition
 
+from data_extractor.source.typemap import spark_ddl
+from data_extractor.spark.tasks import read_partition
+
 if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
-    from .tasks import ReadSpec
+    from data_extractor.spark.tasks import ReadSpec
 
 FORMAT = "data_extractor"
 
@@ -50,8 +53,6 @@ class PlanDataSource(DataSource):
         return FORMAT
 
     def schema(self) -> str:
-        from ..typemap import spark_ddl
-
         return spark_ddl(_unpack(self.options).columns)
 
     def reader(self, schema: Any) -> DataSourceReader:
@@ -68,7 +69,6 @@ class PlanReader(DataSourceReader):
     def read(self, partition: InputPartition) -> Iterator[pa.RecordBatch]:
         import pyarrow as pa
 
-        from .tasks import read_partition
 
         spec = _unpack(self.options)
         # Spark's Arrow reader takes 32-bit offsets (string, binary), not the large variants.

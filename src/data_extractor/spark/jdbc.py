@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from data_extractor.errors import UserError
+
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
-    from ..dialects.base import ColumnInfo
-    from .tasks import ReadSpec
+    from data_extractor.source.dialects.base import ColumnInfo
+    from data_extractor.spark.tasks import ReadSpec
 
 
 def _missing_jars(session: SparkSession, jars: list[str]) -> list[str]:
@@ -26,8 +28,6 @@ def read_frame(session: SparkSession, spec: ReadSpec, jars: list[str] | None = N
     dialect = spec.dialect
     url = dialect.jdbc_url()
     if not url:
-        from ..errors import UserError
-
         raise UserError(f"the {dialect.name} dialect has no JDBC URL; use spark.reader: python")
     for jar in _missing_jars(session, jars or []):
         session.sql(f"ADD JAR '{jar}'")  # a session started without them (notebook, shared test session)

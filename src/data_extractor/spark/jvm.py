@@ -127,8 +127,8 @@ def record(archive: str) -> None:
     tmp = f"{archive}.{os.getpid()}.tmp"
     os.environ[RECORD_ENV] = tmp
     try:
-        from ..config import SparkConfig
-        from . import session as spark
+        from data_extractor.config.models import SparkConfig
+        from data_extractor.spark import session as spark
 
         s = spark.get_session(SparkConfig(master="local[2]"))
         child = s.newSession()

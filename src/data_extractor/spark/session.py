@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from ..config import SparkConfig
+    from data_extractor.config.models import SparkConfig
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {"session": None, "owned": False, "seconds": None, "warmed": False}
@@ -89,7 +89,7 @@ def get_session(cfg: SparkConfig) -> SparkSession:
             conf.update(LOCAL_CONF)
             conf["spark.local.dir"] = os.path.join(tempfile.gettempdir(), "data-extractor-spark")
             if "spark.driver.extraJavaOptions" not in cfg.conf:
-                from .jvm import driver_options
+                from data_extractor.spark.jvm import driver_options
 
                 log4j = os.path.join(os.path.dirname(__file__), "resources", "log4j2.properties")
                 conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j} {driver_options()}"

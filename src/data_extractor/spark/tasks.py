@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from ..dialects.base import ColumnInfo, Dialect, TableRef
+    from data_extractor.source.dialects.base import ColumnInfo, Dialect, TableRef
 
 
 @dataclass
@@ -28,7 +28,7 @@ class ReadSpec:
     snapshot: str | None = None  # the run's snapshot token (PostgreSQL snapshot id, Oracle AS OF clause)
 
     def schema(self) -> pa.Schema:
-        from ..typemap import arrow_schema
+        from data_extractor.source.typemap import arrow_schema
 
         return arrow_schema(self.columns)
 

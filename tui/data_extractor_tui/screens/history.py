@@ -20,7 +20,7 @@ from ..palette import tone
 from ..widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
-    from data_extractor.history import PublishedTable
+    from data_extractor.output.history import PublishedTable
 
     from ..app import DataExtractorApp
 

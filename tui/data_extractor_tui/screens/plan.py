@@ -14,7 +14,7 @@ from textual.validation import Integer
 from textual.widgets import Footer, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
-from data_extractor.config import Strategy
+from data_extractor.config.models import Strategy
 
 from ..choices import PlanChoice, configured_strategy
 from ..errors import one_line
@@ -23,8 +23,8 @@ from ..widgets.plan_view import PlanView
 from ..widgets.top_bar import TopBar
 
 if TYPE_CHECKING:
-    from data_extractor.dialects.base import ColumnInfo
-    from data_extractor.planning import PartitionPlan
+    from data_extractor.source.dialects.base import ColumnInfo
+    from data_extractor.source.planning import PartitionPlan
 
     from ..app import DataExtractorApp
 

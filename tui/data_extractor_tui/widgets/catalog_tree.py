@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from data_extractor.dialects.base import TableInfo
+from data_extractor.source.dialects.base import TableInfo
 
 from ..formatting import fit, matches, qualified, rows_text, size_text
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.widgets import RichLog
 
-from data_extractor.events import LogLine
+from data_extractor.run.events import LogLine
 
 from ..clock import Clock
 from ..palette import tone

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from data_extractor.planning import PartitionPlan
+from data_extractor.source.planning import PartitionPlan
 
 from ..formatting import plural, share_bar
 from ..palette import tone

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from data_extractor.dialects.base import ColumnInfo, TableInfo
+from data_extractor.source.dialects.base import ColumnInfo, TableInfo
 
 from ..formatting import plural, size_text
 

@@ -1,0 +1,1 @@
+"""The headless face: `data-extractor` commands, rich rendering of a run, the embedded demo."""

@@ -1,0 +1,1 @@
+"""Operations beside a run: `doctor` (is everything a run needs there?)."""

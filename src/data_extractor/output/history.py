@@ -1,0 +1,47 @@
+"""Past runs, read back from the published manifests under the output path."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from data_extractor.output.fs import local_path
+from data_extractor.output.publish import MANIFEST
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    table: str
+    path: str
+    run_id: str
+    rows: int
+    bytes: int
+    files: int
+    seconds: float
+    finished_at: str
+    strategy: str | None
+    partitions: int | None
+
+
+def published(root: str) -> list[PublishedTable]:
+    """Every published table under `root` (newest first), from its `_manifest.json`."""
+    out: list[PublishedTable] = []
+    root = local_path(root) or root
+    if not os.path.isdir(root):
+        return out
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith("_")]
+        if MANIFEST in filenames:
+            try:
+                with open(os.path.join(dirpath, MANIFEST), encoding="utf-8") as fh:
+                    m: dict[str, Any] = json.load(fh)
+            except (OSError, ValueError):
+                continue
+            plan = m.get("plan") or {}
+            out.append(PublishedTable(m.get("table", ""), dirpath, m.get("run_id", ""), int(m.get("rows", 0)),
+                                      int(m.get("bytes", 0)), len(m.get("files", [])), float(m.get("seconds", 0)),
+                                      m.get("finished_at", ""), plan.get("strategy"),
+                                      len(plan.get("partitions", [])) or None))
+    return sorted(out, key=lambda t: t.finished_at, reverse=True)

@@ -1,0 +1,268 @@
+"""One table (or one window of a table) of a run: plan, read on Spark, verify, publish, record state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from data_extractor import __version__
+from data_extractor.errors import ExtractorError, UserError
+from data_extractor.output.publish import TableOutput
+from data_extractor.run import events as ev
+from data_extractor.run.results import TableResult
+from data_extractor.source.catalog import split_name
+from data_extractor.spark.tasks import ReadSpec
+
+if TYPE_CHECKING:
+    from data_extractor.run.runner import Run
+    from data_extractor.run.windows import Window
+
+log = logging.getLogger("data_extractor.run")
+
+
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z"
+
+
+def schema_change(previous: list[dict[str, Any]] | None, current: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Added, dropped and retyped columns since the last successful extraction, or None."""
+    if not previous:
+        return None
+    before = {c["name"]: c["type"] for c in previous}
+    now = {c["name"]: c["type"] for c in current}
+    change = {
+        "added": [n for n in now if n not in before],
+        "dropped": [n for n in before if n not in now],
+        "changed": [f"{n}: {before[n]} -> {now[n]}" for n in now if n in before and before[n] != now[n]],
+    }
+    return change if any(change.values()) else None
+
+
+def describe_change(change: dict[str, Any]) -> str:
+    parts = [f"{k} {', '.join(v)}" for k, v in change.items() if v]
+    return "schema changed since the last extraction: " + "; ".join(parts)
+
+
+class TableJob:
+    def __init__(self, run: Run, table: str, window: Window | None = None) -> None:
+        self.owner = run
+        self.table = table
+        self.window = window
+        self.label = table if window is None else f"{table} [{window.label.split('=', 1)[1]}]"
+        self.group = f"{run.run_id}:{self.label}"
+        self.started: float | None = None
+        self.started_at = time.time()
+        self.session_id: str | None = None
+        self.estimated_rows: int | None = None
+        self.partitions = 0
+        self.output: Any = None
+        self.tracker: Any = None
+        self.streamed: Callable[[], int | None] | None = None  # rows fetched so far, where tasks report them
+
+    def progress_event(self, done: int, total: int, rows: int | None = None) -> ev.TableProgress:
+        """Progress now; rows are the given count, else what the tasks report, else estimated from tasks done."""
+        elapsed = time.monotonic() - (self.started or time.monotonic())
+        total = total or self.partitions
+        if rows is None and self.streamed is not None:
+            rows = self.streamed()
+        if rows is None:
+            rows = round((self.estimated_rows or 0) * done / total) if total and self.estimated_rows else None
+        rate = rows / elapsed if rows and elapsed > 0 else None
+        return ev.TableProgress(self.owner.run_id, self.label, min(done, total), total, rows, rate, elapsed)
+
+    def discard(self) -> None:
+        if self.output is not None:
+            self.output.discard()
+
+    def _window_where(self, key_type: str) -> str | None:
+        if self.window is None:
+            return None
+        ex, entry = self.owner.extractor, self.owner.extractor.config.table(self.table)
+        inc = entry.incremental
+        assert inc is not None
+        col = ex.catalog.select_columns(ex.catalog.resolve(entry.name), [inc.column])[0]
+        start, end = self.window.start, self.window.end
+        if col.spark_type == "timestamp":  # an instant: compare in UTC
+            start, end = start.replace(tzinfo=dt.timezone.utc), end.replace(tzinfo=dt.timezone.utc)
+        elif col.spark_type == "date":
+            start, end = start.date(), end.date()
+        q, lit = ex.dialect.quote(col.name), ex.dialect.literal
+        return f"{q} >= {lit(start)} AND {q} < {lit(end)}"
+
+    def run(self) -> TableResult:
+        from data_extractor.spark import session as spark
+        run = self.owner
+        ex, cfg = run.extractor, run.extractor.config
+        entry = cfg.table(self.table)
+        t0 = time.monotonic()
+        window_where = self._window_where("")
+        plan = ex.plan(self.table, extra_where=window_where)
+        where = entry.where if not window_where else (f"({entry.where}) AND ({window_where})" if entry.where
+                                                      else window_where)
+        run.emit(ev.TablePlanned(run.run_id, self.label, plan.strategy, plan.column, len(plan.partitions),
+                                 plan.estimated_rows))
+        log.info("plan: %s%s, %d partition(s), ~%s rows", plan.strategy,
+                 f" on {plan.column}" if plan.column else "", len(plan.partitions), plan.estimated_rows)
+        for w in plan.warnings:
+            log.warning("plan: %s", w)
+        columns = ex.catalog.select_columns(plan.ref, entry.columns)
+        current = [{"name": c.name, "type": c.spark_type} for c in columns]
+        change = self._check_drift(current, entry)
+        spec = ReadSpec(ex.dialect, plan.ref, columns, [p.predicate for p in plan.partitions], where,
+                        entry.fetch_size or cfg.defaults.fetch_size, cfg.defaults.retries, cfg.defaults.retry_wait,
+                        run.snapshot_token)
+        schema_name, table_name = split_name(entry.name)
+        session = spark.thread_session(cfg.spark)
+        out = TableOutput(cfg.output.path, schema_name or plan.schema, table_name, run.run_id,
+                          self.window.label if self.window else None, session)
+        self.output = out
+        out.prepare()
+        self.estimated_rows, self.partitions = plan.estimated_rows, len(plan.partitions)
+        self.session_id = f"{id(session):x}"
+        self.tracker = spark.TableProgress(session, self.group, f"data-extractor {self.label}")
+        self.started = time.monotonic()
+        self.started_at = time.time()
+        run.emit(ev.TableStarted(run.run_id, self.label, len(plan.partitions), plan.estimated_rows))
+        reader = ex.reader()
+        counting = self._start_count(spec)  # the source count runs beside the read, not after it
+        try:
+            rows_read, partition_stats = self._execute(session, spec, out, reader)
+        finally:
+            self.tracker.close()
+        if run.is_cancelled(self.table):
+            raise ExtractorError("cancelled")
+        rows, size = out.written_rows()
+        if rows_read is not None and rows != rows_read:
+            raise ExtractorError(f"rows written ({rows:,}) differ from rows read ({rows_read:,}); "
+                                 "nothing was published")
+        source_count = self._reconcile(spec, rows, counting)
+        seconds = time.monotonic() - t0
+        files = out.files()
+        manifest = self._manifest(plan, spec, rows, size, files, seconds, reader, partition_stats)
+        manifest.update(source_count=source_count, rows_read=rows_read, schema_change=change)
+        out.write_manifest(manifest)
+        out.publish()
+        self.output = None
+        self._record_state(rows, current)
+        run.emit(self.progress_event(len(plan.partitions), len(plan.partitions), rows))
+        run.emit(ev.TableFinished(run.run_id, self.label, rows, len(files), size, seconds, out.final))
+        log.info("published %d file(s), %s rows -> %s", len(files), f"{rows:,}", out.final)
+        return TableResult(self.label, "succeeded", rows, len(files), size, seconds, out.final,
+                           strategy=plan.strategy, partitions=len(plan.partitions))
+
+    # ------------------------------------------------------------ checks
+    def _check_drift(self, current: list[dict[str, Any]], entry: Any) -> dict[str, Any] | None:
+        cfg = self.owner.extractor.config
+        previous = self.owner.state.load(self.table).columns
+        change = schema_change(previous, current)
+        if change:
+            policy = entry.on_schema_change or cfg.defaults.on_schema_change
+            text = describe_change(change)
+            if policy == "fail":
+                raise UserError(f"{text}; nothing was read (set on_schema_change: warn or evolve to accept it)")
+            (log.warning if policy == "warn" else log.info)("%s (on_schema_change: %s)", text, policy)
+        return change
+
+    def _start_count(self, spec: Any) -> Future[int] | None:
+        if not self.owner.extractor.config.defaults.reconcile:
+            return None
+
+        def count() -> int:
+            dialect = spec.dialect
+            conn = dialect.connect()
+            try:
+                dialect.use_snapshot(conn, spec.snapshot)
+                return int(dialect.fetch_one(conn, dialect.count_sql(spec.table, spec.where,
+                                                                      snapshot=spec.snapshot))[0])
+            finally:
+                conn.close()
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="dx-count")
+        future = pool.submit(count)
+        pool.shutdown(wait=False)
+        return future
+
+    def _reconcile(self, spec: Any, written: int, counting: Future[int] | None) -> int | None:
+        """Compare the source count under the same filter (and snapshot) with the rows written."""
+        if counting is None:
+            return None
+        counted = counting.result()
+        if counted != written:
+            if spec.snapshot:
+                raise ExtractorError(f"rows written ({written:,}) differ from the source count at the snapshot "
+                                     f"({counted:,}); nothing was published")
+            log.warning("the source has %s rows now and %s were read: it changed during the read "
+                        "(use snapshot.consistent: true for one point in time)", f"{counted:,}", f"{written:,}")
+        return counted
+
+    def _record_state(self, rows: int, columns: list[dict[str, Any]]) -> None:
+        run = self.owner
+        entry: dict[str, Any] = {"run_id": run.run_id, "rows": rows, "outcome": "succeeded",
+                                 "finished_at": _iso(time.time())}
+        watermark = None
+        if self.window is not None:
+            entry["window"] = [self.window.start.isoformat(), self.window.end.isoformat()]
+            inc = run.extractor.config.table(self.table).incremental
+            current = run.state.load(self.table).watermark
+            mark = dt.datetime.fromisoformat(current) if current else inc.start  # type: ignore[union-attr]
+            if self.window.start <= mark and self.window.end > mark:  # contiguous: no gap is skipped
+                watermark = self.window.end.isoformat()
+        run.state.record(self.table, entry, watermark, columns)
+
+    def _execute(self, session: Any, spec: Any, out: Any, reader: str) -> tuple[int | None, list[dict[str, Any]]]:
+        cfg = self.owner.extractor.config
+        if reader == "python" and cfg.output.writer == "arrow" and out.is_local:
+            from data_extractor.spark.arrow_writer import run_arrow_native, streamed_rows
+
+            self.streamed = lambda: streamed_rows(out.staging)
+            stats = run_arrow_native(session, spec, out.staging, cfg.output.compression,
+                                     cfg.output.max_rows_per_file)
+            return sum(s["rows"] for s in stats), stats
+        if reader == "python":
+            from data_extractor.spark.datasource import read_frame
+
+            frame = read_frame(session, spec)
+        else:
+            if spec.snapshot:
+                raise UserError("the jdbc reader cannot join a shared snapshot; use spark.reader: python")
+            from data_extractor.spark import jdbc
+
+            frame = jdbc.read_frame(session, spec, cfg.spark.jdbc_jars + cfg.source.jars)
+        writer = frame.write.mode("overwrite").option("compression", cfg.output.compression)
+        if cfg.output.max_rows_per_file:
+            writer = writer.option("maxRecordsPerFile", cfg.output.max_rows_per_file)
+        writer.parquet(out.staging)
+        return None, []  # Spark's writer reports no row count: reconciliation with the source checks it
+
+    def _manifest(self, plan: Any, spec: Any, rows: int, size: int, files: list[str], seconds: float,
+                  reader: str, stats: list[dict[str, Any]]) -> dict[str, Any]:
+        run = self.owner
+        cfg = run.extractor.config
+        return {
+            "run_id": run.run_id,
+            "table": self.table,
+            "window": [self.window.start.isoformat(), self.window.end.isoformat()] if self.window else None,
+            "source": run.extractor.dialect.describe(),
+            "source_table": str(plan.ref),
+            "snapshot": spec.snapshot,
+            "rows": rows,
+            "bytes": size,
+            "files": files,
+            "columns": [{"name": c.name, "source_type": c.source_type, "type": c.spark_type,
+                         "nullable": c.nullable, "note": c.note} for c in spec.columns],
+            "where": spec.where,
+            "plan": plan.to_dict(),
+            "reader": reader,
+            "writer": cfg.output.writer if reader == "python" else "spark",
+            "compression": cfg.output.compression,
+            "partition_stats": stats,
+            "seconds": round(seconds, 3),
+            "spark_session": self.session_id,
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(time.time()),
+            "version": __version__,
+        }
