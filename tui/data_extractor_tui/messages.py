@@ -70,7 +70,7 @@ class SparkWarmed(Message):
 
 @dataclass
 class RunLaunched(Message):
-    handle: Any  # data_extractor.runner.RunHandle
+    handle: Any  # data_extractor.run.runner.RunHandle
     extractor: Any  # the Extractor the run uses (closed when the run ends)
 
 
