@@ -19,6 +19,9 @@ Suites (--suite):
   memory    our run and ConnectorX on bench tables of --sizes rows: peak RSS and its growth.
   parallel  four bench tables t1..t4 of --rows rows: our run with parallel_tables 1 and 2, with 2 and 1
             partitions per table, and the speedup.
+  batch     all 8 TPC-H tables at --sf in one `data-extractor run` (parallel_tables 2) against one process
+            looping ConnectorX + pyarrow over them; a per-phase timeline of one run; the fixed cost of an
+            extra 1-row table in a warm session. Needs `pip install tpchgen-cli connectorx`.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ def main() -> None:
     ap.add_argument("--warm", action="store_true",
                     help="extract, tpch: time inside one warm process (Spark started once), as the TUI and "
                          "notebooks run")
-    ap.add_argument("--sf", type=float, default=1, help="tpch: the TPC-H scale factor")
+    ap.add_argument("--sf", type=float, default=1, help="tpch, batch: the TPC-H scale factor")
     ap.add_argument("--sizes", default="1000000,5000000,10000000", help="memory: comma-separated table sizes")
     args = ap.parse_args()
     SUITES[args.suite](args)

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from batch import batch
 from benchlib import (
     CONNECTORX,
     PgServer,
@@ -166,4 +167,4 @@ def parallel(args: argparse.Namespace) -> None:
               "peak RSS (1)", "peak RSS (2)"], lines)
 
 
-SUITES = {"extract": extract, "tpch": tpch, "skew": skew, "memory": memory, "parallel": parallel}
+SUITES = {"extract": extract, "tpch": tpch, "skew": skew, "memory": memory, "parallel": parallel, "batch": batch}
