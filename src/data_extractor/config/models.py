@@ -187,6 +187,9 @@ class DefaultsConfig(_Strict):
     retries: int = Field(2, ge=0, le=20)  # connection attempts retried per partition, with backoff
     retry_wait: float = Field(1.0, ge=0, le=300)  # seconds before the first retry; doubles each time
     reconcile: bool = True  # count the source after each table and compare with the rows written
+    # A table planned as one partition of at most this many estimated rows is read and written by the driver
+    # itself (the same code a task runs), with no Spark job: a Spark job's fixed cost dwarfs a small table's.
+    driver_read_rows: int = Field(50_000, ge=0)
 
 
 class TableConfig(_Strict):

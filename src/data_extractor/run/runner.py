@@ -26,6 +26,7 @@ from data_extractor.run.results import RunResult, TableResult
 from data_extractor.run.state import StateStore
 from data_extractor.run.table_job import TableJob
 from data_extractor.run.windows import windows_to_run
+from data_extractor.spark import reader_pool
 
 if TYPE_CHECKING:
     from data_extractor.api import Extractor
@@ -167,6 +168,7 @@ class Run:
                 self.extractor.dialect.close_snapshot(self._snapshot_handle)
             result.seconds = time.monotonic() - t0
             finish_run(cfg.output.path, self.run_id, self.session)
+            reader_pool.drain()  # the driver's idle reader connections (small tables read here) end with the run
             ok = [t.table for t in result.tables if t.status == "succeeded"]
             bad = [t.table for t in result.tables if t.status == "failed"]
             cancelled = [t.table for t in result.tables if t.status == "cancelled"]

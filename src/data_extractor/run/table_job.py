@@ -216,8 +216,12 @@ class TableJob:
     def _execute(self, session: Any, spec: Any, out: Any, reader: str) -> tuple[int | None, list[dict[str, Any]]]:
         cfg = self.owner.extractor.config
         if reader == "python" and cfg.output.writer == "arrow" and out.is_local:
-            from data_extractor.spark.arrow_writer import run_arrow_native, streamed_rows
+            from data_extractor.spark.arrow_writer import run_arrow_native, run_on_driver, streamed_rows
 
+            if self.on_driver(spec):
+                log.info("read on the driver: one partition of ~%s rows needs no Spark job", self.estimated_rows)
+                stats = run_on_driver(spec, out.staging, cfg.output.compression, cfg.output.max_rows_per_file)
+                return stats[0]["rows"], stats
             self.streamed = lambda: streamed_rows(out.staging)
             stats = run_arrow_native(session, spec, out.staging, cfg.output.compression,
                                      cfg.output.max_rows_per_file)
@@ -237,6 +241,11 @@ class TableJob:
             writer = writer.option("maxRecordsPerFile", cfg.output.max_rows_per_file)
         writer.parquet(out.staging)
         return None, []  # Spark's writer reports no row count: reconciliation with the source checks it
+
+    def on_driver(self, spec: Any) -> bool:
+        """A small one-partition table: read and written here, with no Spark job (`defaults.driver_read_rows`)."""
+        limit = self.owner.extractor.config.defaults.driver_read_rows
+        return len(spec.predicates) == 1 and self.estimated_rows is not None and self.estimated_rows <= limit
 
     def _manifest(self, plan: Any, spec: Any, rows: int, size: int, files: list[str], seconds: float,
                   reader: str, stats: list[dict[str, Any]]) -> dict[str, Any]:
@@ -258,6 +267,7 @@ class TableJob:
             "plan": plan.to_dict(),
             "reader": reader,
             "writer": cfg.output.writer if reader == "python" else "spark",
+            "on_driver": bool(stats) and len(stats) == 1 and self.on_driver(spec) and reader == "python",
             "compression": cfg.output.compression,
             "partition_stats": stats,
             "seconds": round(seconds, 3),

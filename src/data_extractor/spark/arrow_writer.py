@@ -223,3 +223,10 @@ def run_arrow_native(session: SparkSession, spec: ReadSpec, folder: str, compres
     finally:
         shutil.rmtree(progress, ignore_errors=True)
     return sorted(out, key=lambda s: s["partition"])
+
+
+def run_on_driver(spec: ReadSpec, folder: str, compression: str, max_rows_per_file: int | None
+                  ) -> list[dict[str, Any]]:
+    """Run a one-partition plan in this process: what its one task would do, without a Spark job."""
+    os.makedirs(folder, exist_ok=True)  # the driver owns the staging folder (tasks create none)
+    return [_write_partition(spec, 0, folder, compression, max_rows_per_file)]

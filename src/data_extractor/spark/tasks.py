@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from data_extractor.spark import reader_pool
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -44,25 +46,25 @@ def read_partition(spec: ReadSpec, index: int) -> Iterator[pa.RecordBatch]:
     after data has flowed is not, because the partition is then re-run whole by the caller.
     """
     schema = spec.schema()
+    # A snapshot binds a connection to one transaction: never pooled.
+    reusable = spec.snapshot is None and spec.dialect.reuse_readers
+    conn = reader_pool.take(spec.dialect) if reusable else None
     attempt = 0
-    while True:
+    while conn is None:
         try:
             conn = spec.dialect.connect_reader()
-            break
         except Exception:
             attempt += 1
             if attempt > spec.retries:
                 raise
             time.sleep(spec.retry_wait * 2 ** (attempt - 1))
+    finished = False
     try:
         spec.dialect.use_snapshot(conn, spec.snapshot)
         yield from spec.dialect.read_arrow(conn, spec.sql(index), schema, spec.fetch_size)
+        finished = True
     finally:
-        _close(conn)
-
-
-def _close(conn: Any) -> None:
-    try:
-        conn.close()
-    except Exception:  # noqa: BLE001 - a broken connection may fail to close; nothing to do
-        pass
+        if finished and reusable:
+            reader_pool.give_back(spec.dialect, conn)
+        else:
+            reader_pool.close(conn)

@@ -134,6 +134,11 @@ class Dialect(ABC):
     def describe(self) -> str:
         """Where the source is, for humans and logs, without the password."""
 
+    ping_sql: ClassVar[str] = "SELECT 1"  # the cheapest query that proves a connection still answers
+    # Whether a reader connection whose read ended may serve the next read in the same process: only where a
+    # finished read leaves no transaction open (one would hold locks, e.g. MySQL's metadata locks, against DDL).
+    reuse_readers: ClassVar[bool] = False
+
     def connect_reader(self) -> Any:
         """The connection a partition reads through (`read_arrow`); by default the DB-API one."""
         return self.connect()

@@ -98,6 +98,7 @@ def _julian_to_datetime(value: float) -> dt.datetime:
 
 class OracleDialect(Dialect):
     name = "oracle"
+    ping_sql = "SELECT 1 FROM DUAL"
     driver_modules = ("oracledb",)
     default_port = 1521
     jdbc_driver = "oracle.jdbc.OracleDriver"

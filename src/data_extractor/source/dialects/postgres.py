@@ -128,6 +128,7 @@ def spark_type_for(formatted: str, number_type: str) -> tuple[str, str | None]:
 
 class PostgresDialect(Dialect):
     name = "postgres"
+    reuse_readers = True  # ADBC readers run in autocommit: a finished COPY leaves nothing open
     driver_modules = ("adbc_driver_postgresql.dbapi",)
     default_port = 5432
     jdbc_driver = "org.postgresql.Driver"

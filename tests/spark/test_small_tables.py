@@ -1,0 +1,101 @@
+"""Small tables are read and written on the driver (no Spark job); reader connections are reused safely."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pgdata import assert_parquet_equals_source, make_typed
+
+from data_extractor import Extractor
+from data_extractor.config.models import SourceConfig
+from data_extractor.source.dialects import get_dialect
+from data_extractor.source.dialects.base import TableRef
+from data_extractor.source.typemap import arrow_schema
+from data_extractor.spark import reader_pool
+from data_extractor.spark.tasks import ReadSpec, read_partition
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture(scope="module")
+def small_and_big(pg_conn):
+    make_typed(pg_conn, "small_t", 500)
+    make_typed(pg_conn, "big_t", 3_000)
+    return ["public.small_t", "public.big_t"]
+
+
+def manifest(tmp_path, table):
+    return json.loads((tmp_path / "out" / "public" / table / "_manifest.json").read_text())
+
+
+def test_a_small_one_partition_table_is_read_on_the_driver_and_equals_its_source(pg, pg_conn, tmp_path, spark,
+                                                                                  small_and_big):
+    cfg = {"source": pg.source(), "spark": {"master": "local[2]"}, "output": {"path": str(tmp_path / "out")},
+           "defaults": {"driver_read_rows": 1_000, "partitioning": {"partitions": 1}},
+           "tables": small_and_big}
+    result = Extractor(cfg).run()
+    assert result.ok, result.to_dict()
+    for table in ("small_t", "big_t"):
+        assert_parquet_equals_source(pg_conn, table, str(tmp_path / "out" / "public" / table))
+    assert manifest(tmp_path, "small_t")["on_driver"] is True
+    assert manifest(tmp_path, "big_t")["on_driver"] is False  # over the limit: a Spark task read it
+
+
+def test_zero_turns_driver_reads_off(pg, pg_conn, tmp_path, spark, small_and_big):
+    cfg = {"source": pg.source(), "spark": {"master": "local[2]"}, "output": {"path": str(tmp_path / "out")},
+           "defaults": {"driver_read_rows": 0}, "tables": ["public.small_t"]}
+    assert Extractor(cfg).run().ok
+    assert manifest(tmp_path, "small_t")["on_driver"] is False
+
+
+def spec_for(pg, table: str) -> ReadSpec:
+    dialect = get_dialect(SourceConfig(**pg.source()))
+    conn = dialect.connect()
+    try:
+        columns = dialect.columns(conn, TableRef("public", table))
+    finally:
+        conn.close()
+    return ReadSpec(dialect, TableRef("public", table), columns, [None], None, 1000)
+
+
+def backend_pids(pg_conn) -> set[int]:
+    rows = pg_conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid() AND backend_type = 'client backend'").fetchall()
+    return {r[0] for r in rows}
+
+
+def test_a_finished_read_leaves_its_connection_for_the_next_and_a_dead_one_is_replaced(pg, pg_conn, small_and_big):
+    reader_pool.drain()
+    spec = spec_for(pg, "small_t")
+    schema = arrow_schema(spec.columns)
+    before = backend_pids(pg_conn)
+    first = sum(b.num_rows for b in read_partition(spec, 0))
+    kept = backend_pids(pg_conn) - before
+    assert first == 500 and len(kept) == 1  # the reader's backend stays, idle, for the next read
+    assert sum(b.num_rows for b in read_partition(spec, 0)) == 500
+    assert backend_pids(pg_conn) - before == kept  # the same backend served the second read
+    pg_conn.execute("SELECT pg_terminate_backend(%s)", (next(iter(kept)),))
+    batches = list(read_partition(spec, 0))  # the dead connection fails its check and a new one reads
+    assert sum(b.num_rows for b in batches) == 500 and batches[0].schema == schema
+    reader_pool.drain()
+    assert backend_pids(pg_conn) - before == set()
+
+
+def test_a_read_stopped_early_does_not_return_its_connection(pg, pg_conn, small_and_big):
+    reader_pool.drain()
+    spec = spec_for(pg, "big_t")
+    spec.fetch_size = 100
+    before = backend_pids(pg_conn)
+    reader = read_partition(spec, 0)
+    next(reader)
+    reader.close()  # abandoned mid-read (a cancelled task): the connection is closed, never pooled
+    assert reader_pool.take(spec.dialect) is None
+    assert backend_pids(pg_conn) - before == set()
+
+
+def test_the_pool_key_keeps_credentials_apart_and_out_of_sight(pg):
+    a = get_dialect(SourceConfig(**{**pg.source(), "password": "secret-one"}))
+    b = get_dialect(SourceConfig(**{**pg.source(), "password": "secret-two"}))
+    assert reader_pool.source_key(a) != reader_pool.source_key(b)
+    assert "secret-one" not in reader_pool.source_key(a)
