@@ -128,10 +128,14 @@ class CatalogTree(Tree[Item]):
         return None
 
     def refresh_marks(self, names: list[str]) -> None:
+        widths: dict[str | None, int] = {}  # one pass over a schema's names, not one per table marked
         for name in names:
             node = self._table_nodes.get(name)
             if node is not None and isinstance(node.data, TableItem):
-                node.set_label(self._table_label(node.data.info, self._name_width(node.data.info.schema)))
+                schema = node.data.info.schema
+                if schema not in widths:
+                    widths[schema] = self._name_width(schema)
+                node.set_label(self._table_label(node.data.info, widths[schema]))
 
     # ---------------------------------------------------------------- building
     def rebuild(self) -> None:
