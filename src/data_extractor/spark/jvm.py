@@ -51,6 +51,8 @@ def launching() -> Iterator[None]:
         return
     target = _console["file"]
     try:
+        if target:
+            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
         sink = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644) if target else os.dup(saved[1])
     except OSError:
         sink = os.dup(saved[1])

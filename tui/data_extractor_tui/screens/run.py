@@ -141,7 +141,8 @@ class RunScreen(Screen[None]):
                 text.append(f" Spark's own output: {self.app.console_log}")
             return text
         if run.status == "cancelled" or run.cancelling:
-            return Text(f"{name}: {'cancelled' if run.ended else 'cancelling'}. Nothing is published for a cancelled table; "
+            state = "cancelled" if run.ended else "cancelling"
+            return Text(f"{name}: {state}. Nothing is published for a cancelled table; "
                         "its previous output, if any, is untouched.")
         if run.status == "running":
             how = ""

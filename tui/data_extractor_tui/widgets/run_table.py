@@ -8,7 +8,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import DataTable
 
-from data_extractor.run.model import RunModel, Progress
+from data_extractor.run.model import Progress, RunModel
 
 from ..formatting import bar, eta_text, rate_text, rows_text
 from ..palette import tone
@@ -17,8 +17,8 @@ BAR_WIDTH = 22
 # Fixed widths where values change while a table runs (rows as they stream, rates, "waiting for Spark"),
 # so the columns stay put instead of growing with whatever was widest for a moment. None: fits the content.
 ROWS_WIDTH = len("999.9 k / 999.9 k")  # both numbers whole while a table runs
-COLUMNS = (("table", "table", None), ("progress", "progress", None), ("rows", "rows", ROWS_WIDTH), ("rows/s", "rate", 9),
-           ("ETA", "eta", 8), ("status", "status", 24))
+COLUMNS = (("table", "table", None), ("progress", "progress", None), ("rows", "rows", ROWS_WIDTH),
+           ("rows/s", "rate", 9), ("ETA", "eta", 8), ("status", "status", 24))
 TONES = {"succeeded": "success", "failed": "error", "cancelled": "warning", "cancelling": "warning",
          "running": "accent"}  # bars; status text takes the readable `text-` variant of each
 
