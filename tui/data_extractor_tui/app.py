@@ -186,9 +186,10 @@ class DataExtractorApp(App[int]):
         if model is None:
             return
         model.apply(e)
+        screen = self.screen_stack[-1] if self.screen_stack else None  # none left while the app exits
         if isinstance(e, (ev.TableFinished, ev.TableFailed, ev.TableCancelled, ev.RunFinished)) \
-                and isinstance(self.screen, RunScreen):
-            self.screen.redraw()  # an end shows at once, in the same frame as the header's count
+                and isinstance(screen, RunScreen):
+            screen.redraw()  # an end shows at once, in the same frame as the header's count
         if isinstance(e, ev.SparkReady) and not self.spark_status.startswith("ready"):
             self.spark_status = f"ready ({e.seconds:.1f} s)"
         if isinstance(e, ev.RunFinished):

@@ -35,6 +35,9 @@ REDRAWS_PER_SECOND = 4
 
 class RunScreen(Screen[None]):
     app: DataExtractorApp
+    _drawn_version = -1
+    _drawn_finished = False
+    _detail_key: tuple[object, ...] | None = None
 
     BINDINGS = [
         Binding("c", "cancel_table", "cancel table"),
@@ -69,8 +72,8 @@ class RunScreen(Screen[None]):
     def redraw(self) -> None:
         """Bring the view up to date with the model, if it changed."""
         model = self.model
-        if model is None or model.version == self._drawn_version:
-            return
+        if model is None or model.version == self._drawn_version or not self.query("#run-pane"):
+            return  # nothing new, or not composed yet (an end can arrive before the screen is)
         finished = model.finished
         self._drawn_version = model.version
         if finished != self._drawn_finished:
