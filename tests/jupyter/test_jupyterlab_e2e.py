@@ -82,7 +82,8 @@ def open_and_run_notebook(page, lab: LabServer) -> None:
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
     page.wait_for_function("() => (document.querySelector('#jp-main-statusbar') || {}).textContent"
                            "?.includes('Idle')", timeout=60_000)
-    started = "() => /\\[(\\*|1)\\]/.test((document.querySelector('.jp-InputPrompt') || {}).textContent || '')"
+    # [*] or [n]: the kernel took the cell (n > 1 when an earlier test ran it in the same kernel)
+    started = "() => /\\[(\\*|\\d+)\\]/.test((document.querySelector('.jp-InputPrompt') || {}).textContent || '')"
     for attempt in range(2):  # a race at kernel start can swallow the first run-all (TESTING.md)
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         try:
