@@ -71,9 +71,11 @@ def test_a_failed_table_gets_a_log_line_with_its_reason_once():
     m = play(RunModel(["gone", "bad"]), refused,
              ev.LogLine(R, "error", "failed: no such column: amount", "bad"),  # the job logs its own
              ev.TableFailed(R, "bad", "no such column: amount", 1.0))
+    play(m, ev.LogLine(R, "error", "failed: disk full", "inc"),  # a window's job logs under its table's name
+         ev.TableFailed(R, "inc [2026-01-05]", "disk full", 1.0))
     lines = [(line.table, line.level, line.message) for line in m.logs]
     assert lines == [("gone", "error", "failed: table 'gone' was not found in schema 'main'"),
-                     ("bad", "error", "failed: no such column: amount")]
+                     ("bad", "error", "failed: no such column: amount"), ("inc", "error", "failed: disk full")]
 
 
 def test_a_failure_keeps_its_reason_and_a_cancel_is_not_a_failure():

@@ -215,8 +215,8 @@ class RunModel:
             return
         p.status, p.error, p.seconds, p.rows_per_second, p.cancelling = FAILED, e.error, e.seconds, None, False
         self._fold(t)
-        if not any(line.level == "error" and line.table == e.table and e.error in line.message
-                   for line in self.logs):  # e.g. a table refused before its read logs nothing itself
+        if not any(line.level == "error" and line.table and base_name(line.table) == t.name
+                   and e.error in line.message for line in self.logs):  # a table refused before its read logs nothing
             self._log(ev.LogLine(e.run_id, "error", f"failed: {e.error}", table=e.table, at=e.at))
 
     def _on_TableCancelled(self, e: ev.TableCancelled) -> None:  # noqa: N802
