@@ -294,7 +294,7 @@ def installed_plugin(site: Path, name: str, target: str, module_source: str | No
 
 def test_third_party_dialect_is_found_through_its_entry_point(tmp_path):
     env = installed_plugin(tmp_path / "site", "toydb", "dx_test_toydb:ToyDialect",
-                           "from data_extractor.dialects.sqlite import SQLiteDialect\n\n"
+                           "from data_extractor.source.dialects.sqlite import SQLiteDialect\n\n"
                            "class ToyDialect(SQLiteDialect):\n    name = 'toydb'\n")
     config = write_yaml(tmp_path / "toy.yaml", {"source": {"type": "toydb", "path": "x.db"}, "tables": ["t"]})
     result = run("validate", "--offline", "-c", config, env=env)
