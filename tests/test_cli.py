@@ -194,6 +194,17 @@ def test_sample_sqlite_config_runs_against_the_demo_database(tmp_path):
     assert (plan["strategy"], len(plan["partitions"])) == ("balanced", 4)
 
 
+@pytest.mark.spark
+def test_a_run_prints_no_jvm_start_up_notices(tmp_path):
+    """The JVM's incubator warning and Spark's setLogLevel hint say nothing to a user: they stay off stderr."""
+    result = run("demo", "--output", tmp_path, "--rows", "500", "--master", "local[1]", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ok"]  # the JVM's stdout never mixes into the JSON
+    for notice in ("Using incubator modules", "Setting default log level", "sc.setLogLevel"):
+        assert notice not in result.stderr, result.stderr
+    assert "Spark ready in" in result.stderr
+
+
 # -------------------------------------------------------------------- bad input
 
 

@@ -10,7 +10,7 @@ import pytest
 
 FORBIDDEN = ("textual", "ipywidgets", "rich", "pyspark")
 ENGINE_MODULES = ["data_extractor", "data_extractor.api", "data_extractor.config.models",
-                  "data_extractor.source.catalog", "data_extractor.source.planning"]
+                  "data_extractor.source.catalog", "data_extractor.source.planning", "data_extractor.run.model"]
 
 PROBE = """
 import json, sys

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 NAME_WIDTH = 32
 UNREADABLE = "the catalog could not be read (the red line below says why): fix the cause, then press the reload button"
+PICK = "select a table to see its columns and types"
 
 
 def engine_name(schema: str | None, name: str) -> str:
@@ -54,7 +55,8 @@ class BrowseTab:
         self.plan_button = classed(widgets.Button(description="Plan selected", icon="list"), "dx-plan-selected")
         self.run_button = classed(widgets.Button(description="Run selected", icon="play", button_style="primary"),
                                   "dx-run-selected")
-        self.details = text_widget(hint_html("select a table to see its columns and types"), "dx-details")
+        self.details = text_widget(hint_html(PICK), "dx-details")
+        self.readable: bool | None = None  # whether the last read of the catalog worked (None: not read yet)
         left = widgets.VBox([self.tables, self.selection, widgets.HBox([self.plan_button, self.run_button])],
                             layout=widgets.Layout(flex="0 0 44%"))
         right = widgets.VBox([self.details], layout=widgets.Layout(flex="1 1 auto", margin="0 0 0 16px"))
@@ -67,16 +69,16 @@ class BrowseTab:
         self.tables.observe(self._on_pick, names="value")
 
     # ------------------------------------------------------------------ loading
-    def load(self) -> None:
-        """Read the schemas and the current schema's tables (metadata queries, quick)."""
+    def load(self) -> bool:
+        """Read the schemas and the current schema's tables (metadata queries, quick); returns whether it worked."""
         if self.extractor is None:
-            return
+            return False
         with self.messages.guard("reading the schemas") as outcome:
             schemas = self.extractor.catalog.schemas()
             default = self.extractor.catalog.default_schema()
         if outcome.failed:
-            self.details.value = hint_html(UNREADABLE)
-            return
+            self._unreadable()
+            return False
         current = self.schema.value if self.schema.value in schemas else default
         self._syncing = True
         try:
@@ -84,11 +86,15 @@ class BrowseTab:
             self.schema.value = current if current in schemas else (schemas[0] if schemas else None)
         finally:
             self._syncing = False
-        self.load_tables()
+        return self.load_tables()
 
-    def load_tables(self) -> None:
+    def _unreadable(self) -> None:
+        self.readable = False
+        self.details.value = hint_html(UNREADABLE)
+
+    def load_tables(self) -> bool:
         if self.extractor is None or self._syncing:
-            return
+            return False
         schema = self.schema.value
         with self.messages.guard(f"listing the tables of {schema}") as outcome:
             found = self.extractor.catalog.tables(schema)
@@ -96,11 +102,15 @@ class BrowseTab:
         if outcome.failed:
             self.infos = {}
             self.show_tables()
-            self.details.value = hint_html(UNREADABLE)
-            return
+            self._unreadable()
+            return False
         self.infos = {configured.get(t.ref) or self._name(t): t for t in found}
         self.messages.clear()
+        if self.readable is False:  # read again after a failure: the old advice no longer holds
+            self.details.value = hint_html(PICK)
+        self.readable = True
         self.show_tables()
+        return True
 
     def _name(self, info: TableInfo) -> str:
         default = self.extractor.catalog.default_schema() if self.extractor else None

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 RED, ORANGE, GREEN, GREY = "#c62828", "#b35c00", "#2e7d32", "#666"
 NBSP = "\u00a0"  # kept by <select> options, where plain spaces collapse
 BAR_PX = 160
+# a status on one line, cut with an ellipsis where its row ends (the tooltip and the Logs tab hold all of it)
+ONE_LINE = "display:block;white-space:nowrap;overflow:hidden;text-overflow:ellipsis"
 
 
 def one_line(exc: BaseException) -> str:
@@ -129,10 +131,6 @@ def _block(inner: str) -> str:
     return f'<div style="line-height:1.5">{inner}</div>'
 
 
-def percent(done: int, total: int) -> str:
-    return f"{100 * done // total}%" if total else "0%"
-
-
 def rows_text(rows: int | None, final: bool) -> str:
     """Rows so far, humanised while they move; the exact count once the table is published."""
     if rows is None:
@@ -150,10 +148,11 @@ def status_html(status: str, seconds: float | None = None, error: str | None = N
         took = f" in {humanize.duration(seconds)}" if seconds is not None else ""
         return f'<span style="color:{GREEN}">done{took}</span>'
     if status == "failed":
-        return (f'<span style="color:{RED}" title="{escape(error or "", quote=True)}">failed: {escape(error or "?")}'
-                f" (full log in the Logs tab)</span>")
+        text = f"failed: {error or '?'} (full log in the Logs tab)"
+        return f'<span style="color:{RED};{ONE_LINE}" title="{escape(text, quote=True)}">{escape(text)}</span>'
     if status == "cancelled":
-        return f'<span style="color:{ORANGE}">cancelled: not published (an earlier extract stays as it was)</span>'
+        text = "cancelled: not published (an earlier extract stays as it was)"
+        return f'<span style="color:{ORANGE};{ONE_LINE}" title="{escape(text, quote=True)}">{escape(text)}</span>'
     if status == "cancelling":
         return f'<span style="color:{ORANGE}">cancelling...</span>'
     return escape(status)

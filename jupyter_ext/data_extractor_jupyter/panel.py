@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from data_extractor import Extractor, humanize
+from data_extractor.run.model import RunModel
+from data_extractor.spark.jvm import cache_dir, send_console_to
 
 from .bridge import ThrottledBridge
 from .browse_tab import BrowseTab
@@ -16,7 +19,6 @@ from .formatting import header_html, one_line, short_path
 from .logs_tab import LogsTab
 from .messages import MessageLine
 from .plan_tab import PlanTab
-from .run_state import RunState
 from .run_tab import RunTab
 from .styles import stylesheet
 
@@ -50,9 +52,12 @@ class ExtractorPanel:
         self.messages = MessageLine()
         self.extractor: Extractor | None = None
         self.handle: RunHandle | None = None
-        self.state: RunState | None = None
+        self.state: RunModel | None = None
         self.bridge: ThrottledBridge | None = None
         self.spark_status = "starts with the first Run"
+        # A kernel shows its process's console output under whichever cell ran last: the JVM's goes to a file.
+        self.console_log = os.path.join(cache_dir(), "spark-console.log")
+        send_console_to(self.console_log)
         with self.messages.guard("reading the config") as outcome:
             self.extractor = Extractor(config)
 
@@ -73,11 +78,11 @@ class ExtractorPanel:
         if outcome.failed:
             self.messages.error(f"{outcome.error}; fix the config and create the panel again")
             return
-        self.browse.load()
+        readable = self.browse.load()
         if tables:
             self.select(tables)
         self._on_selection(self.browse.selected)
-        if warm_up:
+        if warm_up and readable:  # a source that cannot be read runs nothing: Spark would start for naught
             self.spark_status = "starting..."
             self.header.value = self._header()
             threading.Thread(target=self._warm_up, name="dx-panel-warm-up", daemon=True).start()
@@ -159,7 +164,7 @@ class ExtractorPanel:
             return None
         overrides = self.plan.overrides()  # what the Plan tab shows is what runs
         plans = {table: overrides for table in tables} if overrides else None
-        state = RunState(tables, output=short_path(str(self.extractor.config.output.path)))
+        state = RunModel(tables, output=short_path(str(self.extractor.config.output.path)))
         self.run_tab.prepare(state)
         self.logs.prepare(state)
         bridge = ThrottledBridge(state.apply, lambda: self._render(state), self.throttle)
@@ -170,7 +175,7 @@ class ExtractorPanel:
         with self.messages.guard("starting the run") as outcome:
             self.handle = self.extractor.start(tables, on_event=bridge, plans=plans)
         if outcome.failed:
-            bridge.now(lambda: _start_failed(state, outcome.error or ""))
+            bridge.now(lambda: state.launch_failed(outcome.error or ""))
             return None
         self.messages.clear()
         return self.handle
@@ -196,7 +201,7 @@ class ExtractorPanel:
         """Block until the current run ends (for scripts and tests); returns its `RunResult`."""
         return self.handle.wait(timeout) if self.handle is not None else None
 
-    def _render(self, state: RunState) -> None:
+    def _render(self, state: RunModel) -> None:
         self.run_tab.render(state)
         self.logs.render(state)
         if state.spark_seconds is not None and not self.spark_status.startswith("ready"):
@@ -206,9 +211,4 @@ class ExtractorPanel:
     def _redraw(self) -> None:
         if self.bridge is not None:
             self.bridge.now(lambda: None)
-
-
-def _start_failed(state: RunState, error: str) -> None:
-    state.start_error = error
-    state.finished = True
 

@@ -12,12 +12,19 @@ from html import escape
 
 import ipywidgets as widgets
 
+from data_extractor.run.model import RunModel, TableRun
+
 from .compat import classed, text_widget
-from .formatting import ORANGE, error_html, hint_html, ok_html, percent, rate_text, rows_text, status_html
-from .run_state import RunState, TableRow
+from .formatting import ORANGE, error_html, hint_html, ok_html, rate_text, rows_text, status_html
+from .run_text import run_summary, status_key
 
 BAR_STYLES = {"done": "success", "failed": "danger", "cancelled": "warning", "cancelling": "warning"}
-OVERALL_MAX = 1000
+BAR_MAX = 1000  # bars count thousandths of the model's fraction (rows, or partitions without an estimate)
+
+
+def _fixed(width: str) -> widgets.Layout:
+    """A cell of a row that keeps its width, whatever the status beside it says."""
+    return widgets.Layout(width=width, min_width=width, flex="0 0 auto")
 
 
 def _right(text: str) -> str:
@@ -29,34 +36,33 @@ class TableRowWidgets:
 
     def __init__(self, name: str, on_cancel: Callable[[str], None]) -> None:
         self.name = name
-        self.label = classed(widgets.HTML(f"<b>{escape(name)}</b>", layout=widgets.Layout(width="190px")),
-                             "dx-row-name")
-        self.bar = classed(widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="220px")),
-                           "dx-progress")
-        self.pct = classed(widgets.HTML(_right("0%"), layout=widgets.Layout(width="48px")), "dx-row-pct")
-        self.rows = classed(widgets.HTML("", layout=widgets.Layout(width="120px")), "dx-row-rows")
-        self.rate = classed(widgets.HTML("", layout=widgets.Layout(width="90px")), "dx-row-rate")
-        self.status = classed(widgets.HTML("waiting", layout=widgets.Layout(flex="1 1 auto")), "dx-row-status")
-        self.cancel = classed(widgets.Button(icon="times", tooltip=f"Cancel {name}",
-                                             layout=widgets.Layout(width="36px", margin="0 8px")), "dx-cancel-table")
+        self.label = classed(widgets.HTML(f"<b>{escape(name)}</b>", layout=_fixed("190px")), "dx-row-name")
+        self.bar = classed(widgets.IntProgress(value=0, min=0, max=BAR_MAX, layout=_fixed("220px")), "dx-progress")
+        self.pct = classed(widgets.HTML(_right("0%"), layout=_fixed("48px")), "dx-row-pct")
+        self.rows = classed(widgets.HTML("", layout=_fixed("120px")), "dx-row-rows")
+        self.rate = classed(widgets.HTML("", layout=_fixed("90px")), "dx-row-rate")
+        # the status takes what is left and never squeezes the cells before it (a long reason is cut, in full
+        # in its tooltip and the Logs tab)
+        self.status = classed(widgets.HTML("waiting", layout=widgets.Layout(flex="1 1 0", min_width="0",
+                                                                            overflow="hidden")), "dx-row-status")
+        cancel_layout = _fixed("36px")
+        cancel_layout.margin = "0 8px"
+        self.cancel = classed(widgets.Button(icon="times", tooltip=f"Cancel {name}", layout=cancel_layout),
+                              "dx-cancel-table")
         self.cancel.on_click(lambda _: on_cancel(name))
         self.widget = classed(widgets.HBox([self.label, self.bar, self.pct, self.rows, self.rate, self.cancel,
                                             self.status], layout=widgets.Layout(align_items="center")), "dx-row")
 
-    def render(self, row: TableRow) -> None:
-        total = max(row.partitions_total, 1)
-        done = total if row.status == "done" else min(row.partitions_done, total)
+    def render(self, row: TableRun) -> None:
+        key = status_key(row)
         with self.bar.hold_sync():
-            if self.bar.max != total:
-                self.bar.value = min(self.bar.value, total)
-                self.bar.max = total
-            self.bar.value = done
-            self.bar.bar_style = BAR_STYLES.get(row.status, "")
-        self.pct.value = _right(percent(done, total))
-        self.rows.value = _right(rows_text(row.rows, final=row.status == "done"))
+            self.bar.value = round(row.fraction * BAR_MAX)
+            self.bar.bar_style = BAR_STYLES.get(key, "")
+        self.pct.value = _right(f"{row.percent}%")
+        self.rows.value = _right(rows_text(row.rows, final=row.status == "succeeded"))
         self.rate.value = _right(rate_text(row.rows_per_second))
-        self.status.value = status_html(row.status, row.seconds, row.error)
-        self.cancel.disabled = row.ended or row.status == "cancelling"
+        self.status.value = status_html(key, row.seconds, row.error)
+        self.cancel.disabled = row.ended or row.cancelling
         self.cancel.layout.visibility = "hidden" if row.ended else "visible"
 
 
@@ -69,14 +75,14 @@ class RunTab:
                                                     tooltip="Stop the run; nothing half-written is published"),
                                      "dx-cancel")
         self.next_run = text_widget("", "dx-next-run")
-        self.overall = classed(widgets.IntProgress(value=0, min=0, max=OVERALL_MAX,
-                                                   layout=widgets.Layout(width="220px")), "dx-overall")
+        self.overall = classed(widgets.IntProgress(value=0, min=0, max=BAR_MAX, layout=_fixed("220px")),
+                               "dx-overall")
         self.overall_text = text_widget("", "dx-overall-text")
         self.summary = text_widget("", "dx-run-summary")
         self.rows_box = classed(widgets.VBox([]), "dx-rows")
         self.rows: dict[str, TableRowWidgets] = {}
         self._selection: list[str] = []
-        overall_label = widgets.HTML("<b>overall</b>", layout=widgets.Layout(width="190px"))
+        overall_label = widgets.HTML("<b>overall</b>", layout=_fixed("190px"))
         self.widget = widgets.VBox([
             widgets.HBox([self.run_button, self.cancel_button, self.next_run]),
             self.rows_box,
@@ -97,33 +103,30 @@ class RunTab:
             self.next_run.value = hint_html(("after this run, Run extracts: " if running else "Run extracts: ")
                                             + names)
 
-    def prepare(self, state: RunState) -> None:
+    def prepare(self, model: RunModel) -> None:
         """A line per table of a new run, created here on the main thread before the run starts."""
         with self._lock:
-            self.rows = {name: TableRowWidgets(name, self.on_cancel) for name in state.rows}
+            self.rows = {name: TableRowWidgets(name, self.on_cancel) for name in model.tables}
             self.rows_box.children = tuple(r.widget for r in self.rows.values())
             self.overall.value, self.overall.bar_style = 0, ""
 
-    def render(self, state: RunState) -> None:
-        """Set every value from `state` (any thread; one at a time)."""
+    def render(self, model: RunModel) -> None:
+        """Set every value from `model` (any thread; one at a time)."""
         with self._lock:
-            for name, row in state.rows.items():
+            for name, row in model.tables.items():
                 if name in self.rows:
                     self.rows[name].render(row)
-            fraction = state.overall
-            kind, sentence = state.summary()
+            kind, sentence = run_summary(model)
             with self.overall.hold_sync():
-                self.overall.value = round(OVERALL_MAX * fraction)
+                self.overall.value = round(BAR_MAX * model.fraction)  # rows-weighted; below full unless all done
                 self.overall.bar_style = {"ok": "success", "error": "danger", "warn": "warning"}.get(kind, "")
-            done = sum(r.status == "done" for r in state.rows.values())
-            rate = sum(r.rows_per_second or 0 for r in state.rows.values() if r.status == "running")
-            self.overall_text.value = _pre(f"{percent(round(OVERALL_MAX * fraction), OVERALL_MAX)}  "
-                                                  f"{done} of {len(state.rows)} table(s) done"
-                                                  + (f"  {rate_text(rate)}" if rate else ""))
+            rate = model.rows_per_second
+            self.overall_text.value = _pre(f"{model.percent}%  {model.count('succeeded')} of {len(model.tables)} "
+                                           "table(s) done" + (f"  {rate_text(rate)}" if rate else ""))
             self.summary.value = {"ok": ok_html, "error": error_html, "hint": hint_html}.get(kind, _warn_html)(sentence)
-            self.run_button.disabled = not state.finished
-            self.cancel_button.disabled = state.finished or state.cancel_requested
-            self.show_selection(self._selection, running=not state.finished)
+            self.run_button.disabled = not model.finished
+            self.cancel_button.disabled = model.finished or model.cancel_requested
+            self.show_selection(self._selection, running=not model.finished)
 
 
 def _pre(text: str) -> str:

@@ -29,11 +29,19 @@ CELL = ('import ipywidgets\nprint("ipywidgets", ipywidgets.__version__)\n'
         'from data_extractor_jupyter import ExtractorPanel\npanel = ExtractorPanel("demo.yaml")\npanel')
 TABLES = ["customers", "orders"]
 
-ROWS_JS = """() => [...document.querySelectorAll('.dx-row')].map(r => ({
-    name: r.querySelector('.dx-row-name').textContent.trim(),
-    width: (r.querySelector('.dx-progress .progress-bar') || {style: {}}).style.width,
-    rows: r.querySelector('.dx-row-rows').textContent.trim(),
-    status: r.querySelector('.dx-row-status').textContent.trim()}))"""
+LAB_ROWS = 300_000  # orders: a run long enough to watch its bar move and to cancel it half way
+ROWS_JS = """() => [...document.querySelectorAll('.dx-row')].map(r => {
+    const bar = r.querySelector('.dx-progress').getBoundingClientRect();
+    return {name: r.querySelector('.dx-row-name').textContent.trim(),
+            width: (r.querySelector('.dx-progress .progress-bar') || {style: {}}).style.width,
+            rows: r.querySelector('.dx-row-rows').textContent.trim(),
+            status: r.querySelector('.dx-row-status').textContent.trim(),
+            bar: [Math.round(bar.left), Math.round(bar.width)]};
+})"""
+OVERALL_JS = "() => (document.querySelector('.dx-overall .progress-bar') || {style: {}}).style.width"
+STDERR_JS = """() => [...document.querySelectorAll('.jp-OutputArea-output')]
+    .filter(o => o.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr'
+                 || /WARNING|log4j|SparkContext/.test(o.textContent)).map(o => o.textContent.slice(0, 200))"""
 
 
 @dataclass
@@ -49,7 +57,7 @@ def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     if chromium_path() is None:
         pytest.skip("chromium is not installed: apt-get install -y chromium")
     python = sys.executable if request.param == "8" else str(request.getfixturevalue("ipywidgets7_python"))
-    demo = make_demo(tmp_path_factory.mktemp(f"lab-ipywidgets{request.param}"))
+    demo = make_demo(tmp_path_factory.mktemp(f"lab-ipywidgets{request.param}"), rows=LAB_ROWS)
     (demo.folder / "panel.ipynb").write_text(json.dumps(notebook([CELL])), encoding="utf-8")
     server = LabServer(demo.folder, python).start()
     try:
@@ -74,7 +82,8 @@ def open_and_run_notebook(page, lab: LabServer) -> None:
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
     page.wait_for_function("() => (document.querySelector('#jp-main-statusbar') || {}).textContent"
                            "?.includes('Idle')", timeout=60_000)
-    started = "() => /\\[(\\*|1)\\]/.test((document.querySelector('.jp-InputPrompt') || {}).textContent || '')"
+    # [*] or [n]: the kernel took the cell (n > 1 when an earlier test ran it in the same kernel)
+    started = "() => /\\[(\\*|\\d+)\\]/.test((document.querySelector('.jp-InputPrompt') || {}).textContent || '')"
     for attempt in range(2):  # a race at kernel start can swallow the first run-all (TESTING.md)
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         try:
@@ -129,7 +138,54 @@ def test_select_two_tables_in_the_browser_run_them_and_see_both_bars_full(lab: L
 
         click_tab(page, "Logs")
         assert "published" in page.locator(".dx-logs").inner_text()
+        assert page.evaluate(STDERR_JS) == []  # the JVM's console output went to a file, not under a cell
     except Exception:
         page.screenshot(path=str(lab.server.root / "failure.png"))
         print(f"JupyterLab log:\n{lab.server.log_tail()}\npage screenshot: {lab.server.root / 'failure.png'}")
+        raise
+
+
+def rows_shown(text: str) -> float:
+    """`120.0 k rows` -> 120000."""
+    number, *unit = text.replace("rows", "").split()
+    return float(number.replace(",", "")) * {"k": 1e3, "M": 1e6}.get(unit[0] if unit else "", 1)
+
+
+def test_a_cancelled_run_keeps_rows_aligned_bars_on_rows_and_the_overall_bar_below_full(lab: Lab, page) -> None:
+    counts = lab.demo.counts
+    try:
+        open_and_run_notebook(page, lab.server)
+        page.locator(".dx-tables option", has_text="customers").click()
+        page.locator(".dx-tables option", has_text="orders").click(modifiers=["Control"])
+        page.wait_for_function("() => document.querySelector('.dx-selection').textContent.includes('2 selected')")
+        click_tab(page, "Run")
+        page.locator(".dx-run").click()
+
+        # While orders runs its bar follows its rows (not its finished partitions).
+        moving = []
+        for _ in range(600):
+            orders = next((r for r in page.evaluate(ROWS_JS) if r["name"] == "orders"), None)
+            if orders and orders["rows"] and orders["width"] and 3 < float(orders["width"].rstrip("%")) < 90:
+                moving.append(orders)
+                if len(moving) == 2:
+                    break
+            page.wait_for_timeout(100)
+        assert moving, "the orders bar never showed a share between 3% and 90%"
+        for r in moving:
+            assert abs(float(r["width"].rstrip("%")) - 100 * rows_shown(r["rows"]) / counts["orders"]) < 3, r
+
+        page.locator(".dx-cancel").click()
+        page.wait_for_function("""() => document.querySelector('.dx-run-summary').textContent.includes('cancelled')
+                                  && !document.querySelector('.dx-run').disabled""", timeout=120_000)
+        rows = {r["name"]: r for r in page.evaluate(ROWS_JS)}
+        assert rows["orders"]["status"].startswith("cancelled") and rows["orders"]["width"] != "100%"
+        assert len({tuple(r["bar"]) for r in rows.values()}) == 1, rows  # every bar where the others are
+        overall = float(page.evaluate(OVERALL_JS).rstrip("%") or 0)
+        assert overall < 100
+        assert not page.locator(".dx-overall-text").inner_text().startswith("100%")
+        if lab.ipywidgets == "8":
+            page.locator(".dx-panel").screenshot(path=str(lab.shots / "panel-run-cancelled.png"))
+    except Exception:
+        page.screenshot(path=str(lab.server.root / "failure-cancel.png"))
+        print(f"JupyterLab log:\n{lab.server.log_tail()}\npage screenshot: {lab.server.root / 'failure-cancel.png'}")
         raise

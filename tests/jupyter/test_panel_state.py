@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from nb_helpers import Demo, text
 
+from data_extractor.run.model import RunModel
 from data_extractor_jupyter import ExtractorPanel
 from data_extractor_jupyter.compat import tab_titles
 
@@ -173,7 +174,7 @@ def test_the_run_uses_the_strategy_and_partitions_chosen_in_plan(demo: Demo, spa
     result = finished(panel)
     assert result.ok
     assert (result.tables[0].strategy, result.tables[0].partitions) == ("range", 3)
-    assert panel.run_tab.rows["orders"].bar.max == 3 == panel.run_tab.rows["orders"].bar.value
+    assert panel.run_tab.rows["orders"].bar.max == panel.run_tab.rows["orders"].bar.value
     assert text(panel.run_tab.rows["orders"].rows.value) == f"{demo.counts['orders']:,} rows"
 
 
@@ -201,6 +202,9 @@ def test_a_table_dropped_after_browsing_fails_alone_in_red_with_its_reason(demo:
     summary = text(panel.run_tab.summary.value)
     assert "1 of 2 table(s) failed" in summary and "Run again" in summary
     assert not panel.run_tab.run_button.disabled
+    assert panel.run_tab.overall.value < panel.run_tab.overall.max  # a failed table never counts as done
+    panel.logs.filter.value = "products"  # the status points here: the reason must be in the log
+    assert "ERROR" in text(panel.logs.output.value) and "was not found" in text(panel.logs.output.value)
 
 
 @pytest.mark.spark
@@ -218,6 +222,8 @@ def test_cancel_stops_the_run_and_says_nothing_was_published(demo: Demo, spark):
         panel.run_tab.summary.value)
     assert not (demo.folder / "extracts" / "main" / "orders").exists()
     assert not panel.run_tab.run_button.disabled
+    assert panel.run_tab.overall.value < panel.run_tab.overall.max
+    assert not text(panel.run_tab.overall_text.value).startswith("100%")
 
 
 def test_an_unreachable_source_says_why_and_how_to_retry(demo: Demo):
@@ -230,6 +236,29 @@ def test_an_unreachable_source_says_why_and_how_to_retry(demo: Demo):
     panel.browse.refresh.click()
     assert panel.messages.kind == "hint" and panel.messages.text == ""
     assert [v for _, v in panel.browse.tables.options] == ["customers", "orders", "products"]
+    assert "reload" not in text(panel.browse.details.value)  # the advice went with the cause
+    assert "select a table" in text(panel.browse.details.value)
+
+
+def test_an_unreadable_source_does_not_start_spark(demo: Demo):
+    demo.db.rename(demo.db.with_suffix(".moved"))
+    try:
+        panel = panel_for(demo, warm_up=True)
+        assert panel.messages.kind == "error"
+        assert panel.spark_status == "starts with the first Run"
+        assert not any(t.name == "dx-panel-warm-up" for t in threading.enumerate())
+    finally:
+        demo.db.with_suffix(".moved").rename(demo.db)
+
+
+def test_a_long_failure_never_squeezes_the_cells_of_its_row(demo: Demo):
+    panel = panel_for(demo, warm_up=False)
+    panel.browse.tables.value = ("orders",)
+    panel.run_tab.prepare(RunModel(["orders"]))
+    line = panel.run_tab.rows["orders"]
+    for cell in (line.label, line.bar, line.pct, line.rows, line.rate, line.cancel):
+        assert cell.layout.flex == "0 0 auto" and cell.layout.min_width == cell.layout.width, cell
+    assert line.status.layout.min_width == "0" and line.status.layout.overflow == "hidden"
 
 
 @pytest.mark.spark

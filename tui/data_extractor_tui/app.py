@@ -20,18 +20,19 @@ from textual.worker import Worker, WorkerState
 from data_extractor import Extractor
 from data_extractor.config.models import ExtractorConfig
 from data_extractor.run import events as ev
+from data_extractor.run.model import RunModel, base_name
 
 from .choices import PlanChoice, with_choices
 from .clock import Clock
 from .errors import one_line
 from .messages import EngineFailed, RunEventReceived, RunLaunched, RunLaunchFailed, SparkWarmed
-from .run_model import RunModel, base_name
 from .screens.browse import BrowseScreen
 from .screens.help import HelpScreen
 from .screens.history import HistoryScreen
 from .screens.plan import PlanScreen
 from .screens.run import RunScreen
 from .selection import Selection
+from .widgets.run_table import summary
 
 
 class DataExtractorApp(App[int]):
@@ -185,6 +186,10 @@ class DataExtractorApp(App[int]):
         if model is None:
             return
         model.apply(e)
+        screen = self.screen_stack[-1] if self.screen_stack else None  # none left while the app exits
+        if isinstance(e, (ev.TableFinished, ev.TableFailed, ev.TableCancelled, ev.RunFinished)) \
+                and isinstance(screen, RunScreen):
+            screen.redraw()  # an end shows at once, in the same frame as the header's count
         if isinstance(e, ev.SparkReady) and not self.spark_status.startswith("ready"):
             self.spark_status = f"ready ({e.seconds:.1f} s)"
         if isinstance(e, ev.RunFinished):
@@ -193,7 +198,7 @@ class DataExtractorApp(App[int]):
             self.run_status = f"run: {model.ended_count} of {len(model.tables)} done"
 
     def _finished(self, model: RunModel, e: ev.RunFinished) -> None:
-        self.run_status = f"last run: {model.summary()}"
+        self.run_status = f"last run: {summary(model)}"
         if e.failed:
             self.notify(f"{len(e.failed)} of {len(model.tables)} table(s) failed: {', '.join(e.failed)}",
                         title="Run finished", severity="error", timeout=10)

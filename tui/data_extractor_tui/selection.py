@@ -42,4 +42,4 @@ class Selection:
     def summary(self, limit: int = 3) -> str:
         names = list(self._names)
         shown = ", ".join(names[:limit])
-        return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+        return shown + (f" and {len(names) - limit:,} more" if len(names) > limit else "")

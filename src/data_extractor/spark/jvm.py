@@ -7,6 +7,10 @@ session run with `-XX:ArchiveClassesAtExit`, which makes that JVM start slower: 
 user's run that pays). The archive appears whole or not at all (written aside, then renamed); the JVM
 ignores one that no longer matches its JDK or jars, and the file name carries the pyspark and Java
 versions. Turn all of this off with DATA_EXTRACTOR_JVM_TUNING=0.
+
+`launching()` wraps a JVM's launch: the JVM's console output (inherited stdout and stderr) goes
+through a filter that drops its start-up notices, to this process's stderr or to a file a face
+chose with `send_console_to` (a notebook, whose kernel would show it under whichever cell ran last).
 """
 
 from __future__ import annotations
@@ -15,10 +19,72 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 RECORD_ENV = "DATA_EXTRACTOR_JVM_RECORD_TO"  # set only in the recording process: where its JVM dumps
+# Lines every local JVM prints at start that tell a user nothing (Spark's own setLogLevel hint included).
+NOISE = (b"WARNING: Using incubator modules", b"Setting default log level to",
+         b"To adjust logging level use sc.setLogLevel")
+_console: dict[str, str | None] = {"file": None}
+
+
+def send_console_to(path: str | None) -> None:
+    """Send the console output of JVMs launched from now on to `path` (appended), or to stderr (None)."""
+    _console["file"] = path
+
+
+@contextmanager
+def launching() -> Iterator[None]:
+    """Around a JVM's launch: the JVM inherits a pipe as stdout and stderr, read by a filter thread.
+
+    This process's own stdout and stderr are pointed back as they were once the block ends.
+    """
+    try:
+        read, write = os.pipe()
+        saved = [os.dup(1), os.dup(2)]
+    except OSError:  # no file descriptors to juggle (an embedded interpreter): leave the console as it is
+        yield
+        return
+    target = _console["file"]
+    try:
+        if target:
+            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+        sink = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644) if target else os.dup(saved[1])
+    except OSError:
+        sink = os.dup(saved[1])
+    threading.Thread(target=_filter, args=(read, sink), daemon=True, name="dx-jvm-console").start()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, OSError, ValueError):
+            pass
+    os.dup2(write, 1)
+    os.dup2(write, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (write, *saved):
+            os.close(fd)
+
+
+def _filter(read: int, sink: int) -> None:
+    """Copy lines from `read` to `sink`, leaving out the start-up notices, until every writer has closed."""
+    rest = b""
+    with os.fdopen(read, "rb", buffering=0) as pipe:
+        while chunk := pipe.read(65536):
+            *lines, rest = (rest + chunk).split(b"\n")
+            keep = b"".join(line + b"\n" for line in lines if not line.startswith(NOISE))
+            if keep:
+                os.write(sink, keep)
+    if rest and not rest.startswith(NOISE):
+        os.write(sink, rest)
+    os.close(sink)
 
 
 def cache_dir() -> str:

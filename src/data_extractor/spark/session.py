@@ -17,6 +17,8 @@ import time
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from data_extractor.spark.jvm import launching
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
@@ -109,7 +111,8 @@ def get_session(cfg: SparkConfig) -> SparkSession:
         with warnings.catch_warnings():
             # A local Connect server takes the static settings at start; the client's echo of them warns.
             warnings.simplefilter("ignore", UserWarning)
-            session = builder.getOrCreate()
+            with launching():  # the JVM's start-up notices stay off the console
+                session = builder.getOrCreate()
         if is_connect(session):
             session.conf.get("spark.sql.session.timeZone")  # the server learns the session (cloneSession needs it)
         else:

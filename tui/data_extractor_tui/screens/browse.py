@@ -184,7 +184,7 @@ class BrowseScreen(Screen[None]):
         if not self._schemas_loaded:
             text = "Reading the catalog…"
         elif selection:
-            text = (f"[b]{len(selection)} selected[/]: {escape(selection.summary())}   "
+            text = (f"[b]{len(selection):,} selected[/]: {escape(selection.summary())}   "
                     "[b]p[/] plan  [b]r[/] run  [b]space[/] unmark")
         else:
             text = "Select tables with [b]space[/], then [b]p[/] to plan ([b]a[/] marks a whole schema)."

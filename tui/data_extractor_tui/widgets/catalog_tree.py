@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -72,6 +73,7 @@ class CatalogTree(Tree[Item]):
         self._schema_nodes: dict[str, TreeNode[Item]] = {}
         self._table_nodes: dict[str, TreeNode[Item]] = {}
         self._pending = 0  # chunks still to add
+        self._widths: dict[str, int] = {}  # name column width per schema
 
     # ------------------------------------------------------------------ inputs
     def set_schemas(self, schemas: list[str], expand: str | None) -> None:
@@ -84,6 +86,7 @@ class CatalogTree(Tree[Item]):
         self.loading.discard(schema)
         self.failed.pop(schema, None)
         self.tables[schema] = tables
+        self._widths.pop(schema, None)
         node = self._schema_nodes.get(schema)
         if node is not None:
             self._fill(schema, node, self._generation)
@@ -128,10 +131,11 @@ class CatalogTree(Tree[Item]):
         return None
 
     def refresh_marks(self, names: list[str]) -> None:
-        for name in names:
-            node = self._table_nodes.get(name)
-            if node is not None and isinstance(node.data, TableItem):
-                node.set_label(self._table_label(node.data.info, self._name_width(node.data.info.schema)))
+        """Redraw after marks changed. A mark is drawn with its line (`render_label`), so 10,000 marks cost
+        one redraw of the visible lines, not a new label per table."""
+        if names:
+            self._clear_line_cache()
+            self.refresh()
 
     # ---------------------------------------------------------------- building
     def rebuild(self) -> None:
@@ -197,8 +201,12 @@ class CatalogTree(Tree[Item]):
 
     # ------------------------------------------------------------------ labels
     def _name_width(self, schema: str | None) -> int:
-        names = [len(t.name) for t in self.tables.get(schema or "", [])]
-        return min(max(names + [NAME_MIN]), NAME_MAX)
+        """The width of a schema's name column (kept: every drawn line asks for it)."""
+        key = schema or ""
+        if key not in self._widths:
+            names = [len(t.name) for t in self.tables.get(key, [])]
+            self._widths[key] = min(max(names + [NAME_MIN]), NAME_MAX)
+        return self._widths[key]
 
     def _schema_label(self, schema: str) -> Text:
         label = Text()
@@ -214,18 +222,32 @@ class CatalogTree(Tree[Item]):
         return label
 
     def _table_label(self, info: TableInfo, width: int) -> Text:
-        marked = self.is_marked(qualified(info.schema, info.name))
+        """A table's line after its mark: name, estimated rows and size."""
         label = Text()
-        label.append("[x] " if marked else "[ ] ", style="bold" if marked else "dim")
-        label.append(fit(info.name, width), style="bold" if marked else "")
+        label.append(fit(info.name, width))
         label.append(f" {rows_text(info.rows):>7} {size_text(info.bytes):>8}", style="dim")
         if info.kind != "table":
             label.append(f" {info.kind}", style="italic dim")
         return label
 
+    def render_label(self, node: TreeNode[Item], base_style: Style, style: Style) -> Text:
+        """A table's line as shown: `[x] ` and a bold name when marked, read from the selection at draw time."""
+        text = super().render_label(node, base_style, style)
+        if not isinstance(node.data, TableItem):
+            return text
+        marked = self.is_marked(node.data.name)
+        if marked:
+            text.stylize("bold", 0, len(fit(node.data.info.name, self._name_width(node.data.info.schema))))
+        return Text.assemble(("[x] " if marked else "[ ] ", "bold" if marked else "dim"), text)
+
+    def shown_label(self, node: TreeNode[Item]) -> str:
+        """The plain text of a node's line, mark included."""
+        return self.render_label(node, Style(), Style()).plain
+
     def get_label_width(self, node: TreeNode[Item]) -> int:
         """The label's width without rendering it: the tree asks for every line on each rebuild."""
-        return node.label.cell_len + (2 if node.allow_expand else 0)  # type: ignore[union-attr]
+        mark = 4 if isinstance(node.data, TableItem) else 0
+        return node.label.cell_len + mark + (2 if node.allow_expand else 0)  # type: ignore[union-attr]
 
     # ----------------------------------------------------------------- events
     def _on_tree_node_expanded(self, event: Tree.NodeExpanded[Item]) -> None:

@@ -17,7 +17,7 @@ HINT = ("Move the cursor onto a table to see its columns.\n"
 
 class TableDetail(Vertical):
     def compose(self) -> ComposeResult:
-        yield Static(HINT, id="detail-summary")
+        yield Static(Text(HINT), id="detail-summary")  # Text: markup would eat "[x]"
         table: DataTable[str | Text] = DataTable(id="detail-columns", cursor_type="row", zebra_stripes=True)
         table.add_columns("column", "type", "lands as", "null", "key", "note")
         yield table
@@ -28,7 +28,7 @@ class TableDetail(Vertical):
 
     def show_hint(self) -> None:
         self.border_title = "Table"
-        self.query_one("#detail-summary", Static).update(HINT)
+        self.query_one("#detail-summary", Static).update(Text(HINT))
         self.query_one(DataTable).display = False
 
     def show_loading(self, name: str) -> None:
