@@ -1,6 +1,7 @@
 """End to end in a real JupyterLab and headless Chromium: a notebook shows the panel on the demo config; the
 test selects two tables in the browser, looks at their plan, clicks Run, and waits until both progress bars
-reach 100% and the row counts shown equal the source's. Saves the screenshots of docs/img/panel-*.png.
+reach 100% and the row counts shown equal the source's. Saves the panel-*.png screenshots
+(into $DX_SCREENSHOT_DIR, e.g. docs/img when refreshing them; else beside the test's notebook).
 
 Runs with the kernel on ipywidgets 8 and again on 7.8.1 (nb_venv.py; JupyterLab 4 then loads that venv's
 jupyterlab_widgets 1.1). Needs Debian's `chromium`, `jupyterlab` and `playwright` (never `playwright install`);
@@ -24,7 +25,7 @@ pytest.importorskip("jupyterlab", reason="jupyterlab is not installed: pip insta
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install playwright")
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = Path(os.environ.get("DX_SCREENSHOT_DIR") or ROOT / "docs" / "img")
+SHOTS = Path(os.environ["DX_SCREENSHOT_DIR"]) if os.environ.get("DX_SCREENSHOT_DIR") else None  # set to docs/img to refresh it
 CELL = ('import ipywidgets\nprint("ipywidgets", ipywidgets.__version__)\n'
         'from data_extractor_jupyter import ExtractorPanel\npanel = ExtractorPanel("demo.yaml")\npanel')
 TABLES = ["customers", "orders"]
@@ -61,7 +62,7 @@ def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     (demo.folder / "panel.ipynb").write_text(json.dumps(notebook([CELL])), encoding="utf-8")
     server = LabServer(demo.folder, python).start()
     try:
-        yield Lab(server, demo, request.param, SHOTS if request.param == "8" else demo.folder)
+        yield Lab(server, demo, request.param, (SHOTS or demo.folder) if request.param == "8" else demo.folder)
     finally:
         server.stop()
 
