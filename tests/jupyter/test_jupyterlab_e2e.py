@@ -25,7 +25,7 @@ pytest.importorskip("jupyterlab", reason="jupyterlab is not installed: pip insta
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install playwright")
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = Path(os.environ["DX_SCREENSHOT_DIR"]) if os.environ.get("DX_SCREENSHOT_DIR") else None  # set to docs/img to refresh it
+SHOTS = Path(os.environ["DX_SCREENSHOT_DIR"]) if os.environ.get("DX_SCREENSHOT_DIR") else None
 CELL = ('import ipywidgets\nprint("ipywidgets", ipywidgets.__version__)\n'
         'from data_extractor_jupyter import ExtractorPanel\npanel = ExtractorPanel("demo.yaml")\npanel')
 TABLES = ["customers", "orders"]
