@@ -74,7 +74,7 @@ def run_checks(config_path: str, spark: bool = True) -> Iterator[Check]:
         yield from ex.dialect.doctor_checks(ex.catalog.connection(), config)
     yield _guard("output", lambda: _writable(config.output.path),
                  "create the folder or fix its permissions, or change output.path")
-    yield _guard("state", lambda: _state(config.output.path),
+    yield _guard("state", lambda: _state(config.output.path, config.output.storage_options),
                  "restore the named state file from a backup, or delete it to start that table over")
     ex.close()
 
@@ -101,8 +101,8 @@ def _writable(root: str) -> Check:
     return Check("output", True, f"{path} is writable")
 
 
-def _state(root: str) -> Check:
-    store = StateStore(root)
+def _state(root: str, options: Any = None) -> Check:
+    store = StateStore(root, options=options)
     states = store.all()
     for s in states:
         if s.watermark:

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from data_extractor.errors import ExtractorError, UserError, one_line
-from data_extractor.output.fs import local_path
+from data_extractor.output.fs import hadoop_fs, local_path, needs_hadoop
 from data_extractor.output.publish import finish_run, mark_run
 from data_extractor.run import events as ev
 from data_extractor.run.logs import attach, detach, run_id_var, table_var
@@ -64,7 +64,7 @@ class Run:
         self.tables = list(tables)
         self.requested = list(tables)
         self.run_date, self.date_from, self.date_to = run_date, date_from, date_to
-        self.state = StateStore(extractor.config.output.path)
+        self.state = StateStore(extractor.config.output.path, options=extractor.config.output.storage_options)
         self.snapshot_token: str | None = None
         self._snapshot_handle: Any = None
         self.session: Any = None
@@ -112,6 +112,7 @@ class Run:
         cfg = self.extractor.config
         run_id_var.set(self.run_id)
         secrets = [cfg.source.password.get_secret_value()] if cfg.source.password else []
+        secrets += [v.get_secret_value() for v in cfg.output.storage_options.values() if len(v) > 3]
         handler = attach(self.run_id, self.emit, secrets)
         t0 = time.monotonic()
         result = RunResult(self.run_id)
@@ -130,8 +131,9 @@ class Run:
                 if not self.tables:
                     result.tables = [failed[t] for t in refused]
                     return
-            if local_path(cfg.output.path) is not None:
-                mark_run(cfg.output.path, self.run_id)  # a bad local path fails before Spark starts
+            options = cfg.output.storage_options
+            if not needs_hadoop(cfg.output.path):
+                mark_run(cfg.output.path, self.run_id, None, options)  # a bad output fails before Spark starts
             try:
                 self.session = spark.get_session(cfg.spark)
             except Exception as exc:  # noqa: BLE001 - reported as every table's failure
@@ -139,8 +141,11 @@ class Run:
                 log.error(reason)
                 result.tables = [self._fail(t, reason, 0.0) for t in self.tables]
                 return
-            if local_path(cfg.output.path) is None:
+            if needs_hadoop(cfg.output.path):
                 mark_run(cfg.output.path, self.run_id, self.session)
+            remote = local_path(cfg.output.path) is None
+            if self.writer() == "spark" and remote and not spark.is_connect(self.session):
+                hadoop_fs(self.session, cfg.output.path)  # Spark writes through Hadoop: a missing class fails here
             self.state.session = self.session
             result.spark_seconds = spark.startup_seconds()
             self.emit(ev.SparkReady(self.run_id, result.spark_seconds or 0.0, cfg.spark.master))
@@ -160,13 +165,29 @@ class Run:
                 result.tables = [failed[t] for t in refused] + result.tables
             stop.set()
             monitor.join(2)
-        except UserError as exc:  # the run as a whole could not start (e.g. the output path): each table says why
-            result.tables = [self._fail(t, str(exc), 0.0) for t in self.tables]
+        except Exception as exc:  # noqa: BLE001 - the run as a whole failed (output path, bookkeeping): one line
+            reason = str(exc) if isinstance(exc, UserError) else one_line(exc)
+            log.error("run failed: %s", reason, exc_info=not isinstance(exc, ExtractorError))
+            done = {t.table for t in result.tables}
+            result.tables += [self._fail(t, reason, 0.0) for t in self.tables if t not in done]
         finally:
+            try:
+                self._wind_up(result, t0, handler)
+            finally:
+                self.result = result
+                self.done.set()  # whatever failed above, a waiting face is released
+
+    def _wind_up(self, result: RunResult, t0: float, handler: Any) -> None:
+        """Close the snapshot, clear the run's staging, report and export; each step may fail on its own."""
+        cfg = self.extractor.config
+        try:
             if self._snapshot_handle is not None:
                 self.extractor.dialect.close_snapshot(self._snapshot_handle)
             result.seconds = time.monotonic() - t0
-            finish_run(cfg.output.path, self.run_id, self.session)
+            try:
+                finish_run(cfg.output.path, self.run_id, self.session, cfg.output.storage_options)
+            except Exception as exc:  # noqa: BLE001 - leftover staging is swept by the next run
+                log.warning("could not clear this run's staging folder: %s", one_line(exc))
             ok = [t.table for t in result.tables if t.status == "succeeded"]
             bad = [t.table for t in result.tables if t.status == "failed"]
             cancelled = [t.table for t in result.tables if t.status == "cancelled"]
@@ -175,9 +196,15 @@ class Run:
             if cfg.metrics.textfile or cfg.metrics.pushgateway:
                 export(result, cfg.metrics)
             self.emit(ev.RunFinished(self.run_id, tuple(ok), tuple(bad), tuple(cancelled), result.seconds))
+        finally:
             detach(handler)
-            self.result = result
-            self.done.set()
+
+    def writer(self) -> str:
+        """The writer that really writes: arrow needs the python reader and a path pyarrow reaches."""
+        cfg = self.extractor.config
+        if cfg.output.writer == "arrow" and self.extractor.reader() == "python" and not needs_hadoop(cfg.output.path):
+            return "arrow"
+        return "spark"
 
     def _fail(self, table: str, reason: str, seconds: float) -> TableResult:
         self.emit(ev.TableFailed(self.run_id, table, reason, seconds))
