@@ -9,6 +9,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from pgserver import PgServer  # noqa: E402
+from s3server import S3Server  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +25,16 @@ def pg() -> Iterator[PgServer]:
 def pg_conn(pg: PgServer):
     with pg.admin() as conn:
         yield conn
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Server]:
+    """One S3 emulator (moto's server) for the whole test run."""
+    server = S3Server().start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
