@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import logging
+import os
 import threading
 import time
 import uuid
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from data_extractor.errors import ExtractorError, UserError, one_line
 from data_extractor.output.fs import hadoop_fs, local_path, needs_hadoop
 from data_extractor.output.publish import finish_run, mark_run
+from data_extractor.output.stores import secret_values
 from data_extractor.run import events as ev
 from data_extractor.run.logs import attach, detach, run_id_var, table_var
 from data_extractor.run.metrics import export
@@ -26,6 +28,8 @@ from data_extractor.run.results import RunResult, TableResult
 from data_extractor.run.state import StateStore
 from data_extractor.run.table_job import TableJob
 from data_extractor.run.windows import windows_to_run
+from data_extractor.spark.probe import check_executors, is_cluster
+from data_extractor.spark.ship import ship
 
 if TYPE_CHECKING:
     from data_extractor.api import Extractor
@@ -112,7 +116,7 @@ class Run:
         cfg = self.extractor.config
         run_id_var.set(self.run_id)
         secrets = [cfg.source.password.get_secret_value()] if cfg.source.password else []
-        secrets += [v.get_secret_value() for v in cfg.output.storage_options.values() if len(v) > 3]
+        secrets += secret_values(cfg.output.storage_options)
         handler = attach(self.run_id, self.emit, secrets)
         t0 = time.monotonic()
         result = RunResult(self.run_id)
@@ -146,6 +150,7 @@ class Run:
             remote = local_path(cfg.output.path) is None
             if self.writer() == "spark" and remote and not spark.is_connect(self.session):
                 hadoop_fs(self.session, cfg.output.path)  # Spark writes through Hadoop: a missing class fails here
+            self._check_cluster()
             self.state.session = self.session
             result.spark_seconds = spark.startup_seconds()
             self.emit(ev.SparkReady(self.run_id, result.spark_seconds or 0.0, cfg.spark.master))
@@ -198,6 +203,19 @@ class Run:
             self.emit(ev.RunFinished(self.run_id, tuple(ok), tuple(bad), tuple(cancelled), result.seconds))
         finally:
             detach(handler)
+
+    def _check_cluster(self) -> None:
+        """On a cluster: ship the package, then refuse a local output the executors cannot see, or a missing module."""
+        if not is_cluster(self.session):
+            return
+        cfg = self.extractor.config
+        ship(self.session)
+        modules = ["data_extractor", "pyarrow"]
+        if self.extractor.reader() == "python":
+            modules += [type(self.extractor.dialect).__module__, *self.extractor.dialect.driver_modules]
+        local = local_path(cfg.output.path)
+        folder = os.path.join(local, "_staging", self.run_id) if local is not None else None
+        log.info("executors: %s", check_executors(self.session, modules, cfg.output.path, folder))
 
     def writer(self) -> str:
         """The writer that really writes: arrow needs the python reader and a path pyarrow reaches."""
