@@ -38,6 +38,26 @@ def s3() -> Iterator[S3Server]:
 
 
 @pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory):
+    """One Spark standalone cluster (master + 2 workers) whose executors share no disk with the driver."""
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("the cluster's workers need root for unshare -m and tmpfs mounts")
+    from sparkcluster import SparkCluster
+
+    base = tmp_path_factory.mktemp("cluster")
+    hidden = base / "local-out"
+    hidden.mkdir()
+    cluster = SparkCluster(base, [hidden]).start()
+    cluster.hidden_out = hidden
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
 def spark():
     """One local Spark session for the whole test run (the engine reuses it for every run)."""
     from data_extractor.config.models import SparkConfig

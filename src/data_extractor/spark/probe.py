@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from data_extractor.errors import UserError
+from data_extractor.spark.session import is_connect
 
 FIX_PYTHON = ("install it in the executors' Python, or ship a packed venv (venv-pack -o env.tar.gz; "
               "spark.archives=env.tar.gz#env and PYSPARK_PYTHON=./env/bin/python), or on Databricks add it as a "
@@ -17,7 +18,7 @@ FIX_PYTHON = ("install it in the executors' Python, or ship a packed venv (venv-
 
 def is_cluster(session: Any) -> bool:
     """A classic session whose executors may run on other hosts."""
-    return not hasattr(session, "client") and not session.sparkContext.master.startswith("local")
+    return not is_connect(session) and not session.sparkContext.master.startswith("local")
 
 
 def ask_executors(session: Any, modules: Sequence[str], folder: str | None = None) -> list[dict[str, Any]]:

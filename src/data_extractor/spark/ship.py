@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import data_extractor
+from data_extractor.spark.session import is_connect
 
 log = logging.getLogger("data_extractor.spark")
 _shipped: set[tuple[int, str]] = set()
@@ -53,7 +54,7 @@ def package_zip(cache: str | None = None) -> str:
 
 def ship(session: Any) -> str | None:
     """Add the package to a classic cluster session's Python path (once per context); None where not needed."""
-    sc = getattr(session, "sparkContext", None) if not hasattr(session, "client") else None
+    sc = None if is_connect(session) else session.sparkContext
     if sc is None or sc.master.startswith("local"):
         return None  # local Spark imports the installed package; Spark Connect needs addArtifacts (not done here)
     path = package_zip()
