@@ -40,9 +40,10 @@ def cli(cluster, tmp_path: Path, cfg: dict, *args: str) -> subprocess.CompletedP
                           capture_output=True, text=True, env=cluster.driver_env(), timeout=300)
 
 
-def test_executors_lack_the_project_and_see_no_driver_folder(spark_cluster):
-    probe = subprocess.run([spark_cluster.python, "-c", "import pyarrow, adbc_driver_postgresql; import data_extractor"],
-                           capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+def test_the_executors_python_lacks_this_project(spark_cluster):
+    code = "import pyarrow, adbc_driver_postgresql; import data_extractor"
+    probe = subprocess.run([spark_cluster.python, "-c", code], capture_output=True, text=True,
+                           env={"PATH": "/usr/bin:/bin"})
     assert "No module named 'data_extractor'" in probe.stderr  # only the engine's own shipping gets it there
 
 
