@@ -103,3 +103,15 @@ def test_an_unreachable_hadoop_uri_fails_within_a_minute(pg, spark_cluster, tabl
     done = cli(spark_cluster, tmp_path, config(pg, spark_cluster, "hdfs://127.0.0.1:9/out", tables[:1]))
     assert done.returncode == 1 and "libhdfs" in done.stdout + done.stderr, done.stdout + done.stderr
     assert time.monotonic() - t0 < 60
+
+
+def test_doctor_checks_the_executors_python_and_ships_the_tool(pg, s3, spark_cluster, tables, tmp_path):
+    bucket = s3.bucket("dx-cluster-doctor")
+    path = tmp_path / "config.yaml"
+    cfg = config(pg, spark_cluster, f"s3://{bucket}/out", tables, storage_options=s3.options)
+    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "data_extractor", "doctor", "--config", str(path)],
+                          capture_output=True, text=True, env=spark_cluster.driver_env(), timeout=300)
+    lines = {line.split(":", 1)[0]: line for line in done.stdout.splitlines()}
+    assert lines["PASS  executors"].count("data_extractor") == 1 and "pyarrow" in lines["PASS  executors"], done.stdout
+    assert "PASS  output" in lines and "no Hadoop jar" in lines["PASS  output"], done.stdout
