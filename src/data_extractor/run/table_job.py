@@ -236,9 +236,14 @@ class TableJob:
             from data_extractor.spark import jdbc
 
             frame = jdbc.read_frame(session, spec, cfg.spark.jdbc_jars + cfg.source.jars)
-        from pyspark.sql import Observation
         from pyspark.sql import functions as F
 
+        from data_extractor.spark.session import is_connect
+
+        if is_connect(session):
+            from pyspark.sql.connect.observation import Observation
+        else:
+            from pyspark.sql.observation import Observation
         seen = Observation(f"dx_rows_{id(self):x}")  # rows read, counted as Spark's writer consumes them
         writer = frame.observe(seen, F.count(F.lit(1)).alias("rows")).write.mode("overwrite")
         writer = writer.option("compression", cfg.output.compression)
