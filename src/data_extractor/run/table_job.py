@@ -217,11 +217,22 @@ class TableJob:
         cfg = self.owner.extractor.config
         if self.owner.writer() == "arrow":
             from data_extractor.spark.arrow_writer import Target, run_arrow_native, streamed_rows
+            from data_extractor.spark.rows_listener import RowsListener, driver_host
+            from data_extractor.spark.session import is_connect
 
             target = Target(out.staging, cfg.output.storage_options if not out.is_local else {}, self.owner.run_id)
+            listener = None
             if out.is_local:
                 self.streamed = lambda: streamed_rows(out.staging)
-            stats = run_arrow_native(session, spec, target, cfg.output.compression, cfg.output.max_rows_per_file)
+            elif not is_connect(session):  # no shared disk for progress files: tasks send counts to the driver
+                listener = RowsListener(driver_host(session))
+                target.listener = listener.address
+                self.streamed = listener.rows
+            try:
+                stats = run_arrow_native(session, spec, target, cfg.output.compression, cfg.output.max_rows_per_file)
+            finally:
+                if listener is not None:
+                    listener.close()
             out.committed = [f for s in stats for f in s["files"]]
             return sum(s["rows"] for s in stats), stats
         if cfg.output.writer == "arrow":

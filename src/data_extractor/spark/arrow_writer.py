@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from data_extractor.output.fs import local_path
 from data_extractor.output.stores import StoreFS
+from data_extractor.spark.rows_listener import RowsReporter
 from data_extractor.spark.tasks import read_partition
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class Target:
     folder: str
     options: dict[str, Any] = field(default_factory=dict)  # output.storage_options (travel to executors)
     tag: str = ""  # the run id, in file names on a store
+    listener: tuple[str, int] | None = None  # the driver's RowsListener, where tasks report rows so far
 
     @property
     def local(self) -> bool:
@@ -93,6 +95,7 @@ def _write_partition(spec: ReadSpec, index: int, target: Target | str, compressi
     folder = target.folder
     store = None if target.local else target.store()
     suffix = f"-{target.tag}" if store is not None and target.tag else ""
+    reporter = RowsReporter(target.listener, index)
 
     t0 = time.monotonic()
     schema = spec.schema()
@@ -142,6 +145,7 @@ def _write_partition(spec: ReadSpec, index: int, target: Target | str, compressi
             pending_rows += batch.num_rows
             pending_bytes += batch.nbytes
             rows += batch.num_rows
+            reporter.report(rows)
             if store is None and time.monotonic() - reported >= PROGRESS_EVERY:
                 _report(folder, index, rows)
                 reported = time.monotonic()
@@ -153,6 +157,8 @@ def _write_partition(spec: ReadSpec, index: int, target: Target | str, compressi
     finally:
         if writer is not None:
             writer.close()
+        reporter.report(rows, force=True)
+        reporter.close()
     if store is None:
         _report(folder, index, rows)
         size = sum(os.path.getsize(os.path.join(folder, f)) for f in files)
