@@ -172,7 +172,7 @@ class Run:
             monitor.join(2)
         except Exception as exc:  # noqa: BLE001 - the run as a whole failed (output path, bookkeeping): one line
             reason = str(exc) if isinstance(exc, UserError) else one_line(exc)
-            log.error("run failed: %s", reason, exc_info=not isinstance(exc, ExtractorError))
+            log.debug("run failed: %s", reason, exc_info=True)  # each table's failure line says it once
             done = {t.table for t in result.tables}
             result.tables += [self._fail(t, reason, 0.0) for t in self.tables if t not in done]
         finally:
