@@ -120,6 +120,7 @@ class Run:
         handler = attach(self.run_id, self.emit, secrets)
         t0 = time.monotonic()
         result = RunResult(self.run_id)
+        stop = threading.Event()  # stops the progress monitor, however the run ends
         try:
             self.emit(ev.RunStarted(self.run_id, tuple(self.tables), cfg.output.path))
             log.info("run %s: %d table(s) -> %s", self.run_id, len(self.tables), cfg.output.path)
@@ -158,7 +159,6 @@ class Run:
             if cfg.snapshot.enabled:
                 self._snapshot_handle, self.snapshot_token = self.extractor.dialect.open_snapshot(cfg.snapshot)
                 log.info("every partition of every table reads one snapshot: %s", self.snapshot_token)
-            stop = threading.Event()
             monitor = threading.Thread(target=self._monitor, args=(stop,), daemon=True, name="dx-progress")
             monitor.start()
             workers = max(1, min(cfg.defaults.parallel_tables, len(self.tables)))
@@ -176,6 +176,7 @@ class Run:
             done = {t.table for t in result.tables}
             result.tables += [self._fail(t, reason, 0.0) for t in self.tables if t not in done]
         finally:
+            stop.set()
             try:
                 self._wind_up(result, t0, handler)
             finally:
