@@ -9,6 +9,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from pgserver import PgServer  # noqa: E402
+from s3server import S3Server  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +25,36 @@ def pg() -> Iterator[PgServer]:
 def pg_conn(pg: PgServer):
     with pg.admin() as conn:
         yield conn
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Server]:
+    """One S3 emulator (moto's server) for the whole test run."""
+    server = S3Server().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory):
+    """One Spark standalone cluster (master + 2 workers) whose executors share no disk with the driver."""
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("the cluster's workers need root for unshare -m and tmpfs mounts")
+    from sparkcluster import SparkCluster
+
+    base = tmp_path_factory.mktemp("cluster")
+    hidden = base / "local-out"
+    hidden.mkdir()
+    cluster = SparkCluster(base, [hidden]).start()
+    cluster.hidden_out = hidden
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture(scope="session")

@@ -162,7 +162,7 @@ class Extractor:
 
     def status(self) -> list[TableState]:
         """Watermark, last run and history of every table that has state (configured ones first)."""
-        store = StateStore(self.config.output.path)
+        store = StateStore(self.config.output.path, options=self.config.output.storage_options)
         known = {s.table: s for s in store.all()}
         out = [known.pop(name, None) or store.load(name) for name in self.table_names()]
         return out + list(known.values())

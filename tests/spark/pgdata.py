@@ -39,8 +39,8 @@ def source_rows(conn, name: str) -> list[tuple]:
     return conn.execute(f"SELECT {cols} FROM {name} ORDER BY id").fetchall()
 
 
-def assert_parquet_equals_source(conn, name: str, folder: str) -> None:
-    table = pq.read_table(folder).sort_by("id")
+def assert_parquet_equals_source(conn, name: str, folder: str, filesystem=None) -> None:
+    table = pq.read_table(folder, filesystem=filesystem).sort_by("id")
     out = [tuple(r.values()) for r in table.to_pylist()]
     src = source_rows(conn, name)
     assert len(out) == len(src), (len(out), len(src))

@@ -232,7 +232,7 @@ def cmd_demo(args: argparse.Namespace, out: Any) -> int:
 
 def cmd_status(args: argparse.Namespace, out: Any) -> int:
     config = load_config(args.config)
-    store = StateStore(config.output.path)
+    store = StateStore(config.output.path, options=config.output.storage_options)
     known = {s.table: s for s in store.all()}
     states = [known.pop(t.name, None) or store.load(t.name) for t in config.tables] + list(known.values())
     if args.json:

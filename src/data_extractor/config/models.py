@@ -103,6 +103,8 @@ class OutputConfig(_Strict):
     compression: Literal["snappy", "zstd", "lz4", "gzip", "none"] = "snappy"
     max_rows_per_file: int | None = Field(None, ge=1000)
     writer: Literal["arrow", "spark"] = "arrow"  # arrow: tasks write Parquet with pyarrow; spark: Spark's writer
+    # options of the object store's pyarrow file system (endpoint_override, region, access_key, ...); all secret
+    storage_options: dict[str, SecretStr] = Field(default_factory=dict)
 
 
 class PartitioningConfig(_Strict):

@@ -16,9 +16,12 @@ from typing import Any
 from data_extractor.api import Extractor
 from data_extractor.config.models import load_config
 from data_extractor.errors import ExtractorError, one_line
-from data_extractor.output.fs import local_path
+from data_extractor.output.fs import for_output, local_path
+from data_extractor.output.stores import NATIVE, scheme
 from data_extractor.run.state import StateStore
 from data_extractor.source.dialects.base import Check, TableRef
+from data_extractor.spark.probe import FIX_PYTHON, check_executors, is_cluster
+from data_extractor.spark.ship import ship
 
 
 def _java() -> Check:
@@ -61,6 +64,7 @@ def run_checks(config_path: str, spark: bool = True) -> Iterator[Check]:
             ex.warm_up()
             return Check("spark", True, f"started in {time.monotonic() - t0:.1f} s ({config.spark.master})")
         yield _guard("spark", start, "check Java and spark.conf; run with --log-level debug for Spark's own words")
+        yield _guard("executors", lambda: _executors(ex, config), FIX_PYTHON)
 
     def connect() -> Check:
         ex.catalog.schemas()
@@ -72,9 +76,9 @@ def run_checks(config_path: str, spark: bool = True) -> Iterator[Check]:
             yield _guard(f"read {entry.name}", lambda entry=entry: _readable(ex, entry),
                          "grant SELECT on it to source.user, or fix the name under tables:")
         yield from ex.dialect.doctor_checks(ex.catalog.connection(), config)
-    yield _guard("output", lambda: _writable(config.output.path),
+    yield _guard("output", lambda: _writable(config.output.path, config.output.storage_options),
                  "create the folder or fix its permissions, or change output.path")
-    yield _guard("state", lambda: _state(config.output.path),
+    yield _guard("state", lambda: _state(config.output.path, config.output.storage_options),
                  "restore the named state file from a backup, or delete it to start that table over")
     ex.close()
 
@@ -91,8 +95,32 @@ def _readable(ex: Any, entry: Any) -> Check:
     return Check(f"read {entry.name}", True, f"{len(cols)} column(s) readable")
 
 
-def _writable(root: str) -> Check:
+def _executors(ex: Any, config: Any) -> Check:
+    """A tiny job on the executors: their Python, pyarrow and the source's driver, and a local output's reach."""
+    from data_extractor.spark.session import get_session  # pyspark: loaded only when Spark is checked
+
+    session = get_session(config.spark)
+    if not is_cluster(session):
+        return Check("executors", True, "local Spark: tasks run this Python")
+    ship(session)
+    modules = ["data_extractor", "pyarrow", *(ex.dialect.driver_modules if ex.reader() == "python" else ())]
+    local = local_path(config.output.path)
+    folder = None
+    if local is not None:
+        folder = os.path.join(local, "_staging")
+        os.makedirs(folder, exist_ok=True)
+    return Check("executors", True, check_executors(session, modules, config.output.path, folder))
+
+
+def _writable(root: str, options: Any = None) -> Check:
     path = local_path(root)
+    if path is None and scheme(root) in NATIVE:  # write, read back and delete a probe object
+        fs, base = for_output(root, None, options)
+        probe = fs.join(base, f".dx-doctor-{os.getpid()}")
+        fs.write_text(probe, "ok")
+        fs.read_text(probe)
+        fs.remove(probe)
+        return Check("output", True, f"{root} is writable (through pyarrow, no Hadoop jar)")
     if path is None:
         return Check("output", True, f"{root}: a Hadoop URI, checked when Spark writes")
     os.makedirs(path, exist_ok=True)
@@ -101,8 +129,8 @@ def _writable(root: str) -> Check:
     return Check("output", True, f"{path} is writable")
 
 
-def _state(root: str) -> Check:
-    store = StateStore(root)
+def _state(root: str, options: Any = None) -> Check:
+    store = StateStore(root, options=options)
     states = store.all()
     for s in states:
         if s.watermark:

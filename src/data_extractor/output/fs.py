@@ -1,15 +1,18 @@
-"""File systems for the output: local (and mounted: /dbfs, /Volumes) through `os`, anything else
-(s3a://, abfss://, gs://, hdfs://) through Hadoop's FileSystem in Spark's JVM."""
+"""File systems for the output: local (and mounted: /dbfs, /Volumes) through `os`; object stores and HDFS
+(s3://, s3a://, gs://, abfss://, az://, hdfs://) through pyarrow.fs (`stores.py`); any other URI through
+Hadoop's FileSystem in Spark's JVM (Spark's writer only)."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 import time
 from typing import Any
 
-from data_extractor.errors import UserError
+from data_extractor.errors import UserError, one_line
+from data_extractor.output.stores import NATIVE, StoreFS, scheme
 
 
 def local_path(uri: str) -> str | None:
@@ -28,6 +31,19 @@ def local_path(uri: str) -> str | None:
 
 class LocalFS:
     hadoop = False
+    atomic_rename = True
+
+    @property
+    def arrow(self) -> Any:
+        import pyarrow.fs as pafs  # heavy: only tasks and footers need it
+
+        return pafs.LocalFileSystem()
+
+    def path(self, path: str) -> str:
+        return path
+
+    def copy(self, src: str, dst: str) -> None:
+        shutil.copyfile(src, dst)
 
     def join(self, *parts: str) -> str:
         return os.path.join(*parts)
@@ -87,6 +103,8 @@ class HadoopFS:
     """The same operations through `org.apache.hadoop.fs.FileSystem` (classic Spark only)."""
 
     hadoop = True
+    atomic_rename = True
+    arrow = None  # the arrow writer cannot write here
 
     def __init__(self, session: Any, root: str) -> None:
         jvm = getattr(session, "_jvm", None)
@@ -95,7 +113,7 @@ class HadoopFS:
                             "write to a local or mounted path (/Volumes/..., /dbfs/...) instead")
         self._jvm = jvm
         self._Path = jvm.org.apache.hadoop.fs.Path
-        self._fs = self._Path(root).getFileSystem(session._jsc.hadoopConfiguration())
+        self._fs = hadoop_fs(session, root)
 
     def join(self, *parts: str) -> str:
         return "/".join([parts[0].rstrip("/"), *(p.strip("/") for p in parts[1:])])
@@ -152,11 +170,35 @@ class HadoopFS:
         self._fs.delete(self._Path(path), False)
 
 
-def for_output(root: str, session: Any = None) -> tuple[Any, str]:
+def hadoop_fs(session: Any, uri: str) -> Any:
+    """Hadoop's FileSystem for `uri` in Spark's JVM; a missing class or server fails here, in one line."""
+    try:
+        jvm = session._jvm
+        return jvm.org.apache.hadoop.fs.Path(uri).getFileSystem(session._jsc.hadoopConfiguration())
+    except Exception as exc:  # noqa: BLE001 - a Py4J error: name the missing class or connection
+        text = str(exc)
+        missing = re.search(r"ClassNotFoundException: (?:Class )?([\w.$]+)", text) \
+            or re.search(r'No FileSystem for scheme "?(\w+)"?', text)
+        if missing:
+            raise UserError(f"output.path {uri}: Spark's Hadoop has no file system for it ({missing[1]} not found); "
+                            "add the connector's jars (e.g. hadoop-aws for s3a://) to spark.conf spark.jars, "
+                            "or use output.writer: arrow, which needs no jar") from None
+        raise UserError(f"output.path {uri} cannot be reached through Hadoop ({one_line(exc)}); "
+                        "check the URI and that its service is up") from None
+
+
+def needs_hadoop(root: str) -> bool:
+    """Whether only Hadoop's file systems (Spark's JVM) reach `root`."""
+    return local_path(root) is None and scheme(root) not in NATIVE
+
+
+def for_output(root: str, session: Any = None, options: Any = None) -> tuple[Any, str]:
     """(file system, root path on it) for an output path."""
     local = local_path(root)
     if local is not None:
         return LocalFS(), local
+    if scheme(root) in NATIVE:
+        return StoreFS(root, options), root.rstrip("/")
     if session is None:
         raise UserError(f"output.path {root} is not a local path and no Spark session is available to reach it")
     return HadoopFS(session, root), root

@@ -4,7 +4,8 @@ Layout: ``{output}/{schema}/{table}/`` holds the published files and ``_manifest
 A run writes into ``{output}/_staging/{run_id}/{schema}/{table}/`` and publishes by renaming:
 the old folder is moved aside, the new one moved in, the old one removed. A crash leaves the
 published folder as it was (or, between the two renames, restorable: `recover()` runs first).
-Works on local and mounted paths (/dbfs, /Volumes) and on Hadoop URIs (s3a://, abfss://, ...).
+Works on local and mounted paths (/dbfs, /Volumes) and on Hadoop URIs. Object stores have no atomic
+rename: there the manifest is the commit record (`commit.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from data_extractor.errors import UserError
+from data_extractor.output.commit import publish_by_manifest
 from data_extractor.output.fs import LocalFS, for_output, local_path
 
 MANIFEST = "_manifest.json"
@@ -37,14 +39,22 @@ class TableOutput:
     run_id: str
     window: str | None = None  # e.g. "extract_date=2026-01-01": the window's own folder
     session: Any = None  # a Spark session, for Hadoop URIs
+    options: Any = None  # output.storage_options, for object stores
     fs: Any = field(default=None, init=False)
+    _manifest: str | None = field(default=None, init=False)
+    committed: list[str] | None = field(default=None, init=False)  # the files the tasks that succeeded reported
 
     def __post_init__(self) -> None:
-        self.fs, self.base = for_output(self.root, self.session)
+        self.fs, self.base = for_output(self.root, self.session, self.options)
 
     @property
     def is_local(self) -> bool:
-        return not self.fs.hadoop
+        return isinstance(self.fs, LocalFS)
+
+    @property
+    def arrow_writable(self) -> bool:
+        """Whether tasks can write here with pyarrow (local, mounted, object stores, HDFS; not other Hadoop URIs)."""
+        return self.fs.arrow is not None
 
     @property
     def parts(self) -> list[str]:
@@ -74,24 +84,35 @@ class TableOutput:
                             "fix output.path or its permissions") from None
 
     def files(self) -> list[str]:
+        if self.committed is not None:  # never "file exists": a failed attempt's upload completes too
+            return sorted(self.committed)
         return sorted(f for f in self.fs.listdir(self.staging) if f.endswith(".parquet"))
 
     def written_rows(self) -> tuple[int, int]:
         """(rows, bytes) over the staged Parquet files, from their footers."""
         files = self.files()
         size = sum(self.fs.size(self.fs.join(self.staging, f)) for f in files)
-        if not self.is_local:
+        if self.fs.arrow is None:  # another Hadoop URI: Spark counts from the same footers
             return (self.session.read.parquet(self.staging).count() if files else 0), size
         import pyarrow.parquet as pq
 
-        return sum(pq.read_metadata(os.path.join(self.staging, f)).num_rows for f in files), size
+        arrow = self.fs.arrow
+        return sum(pq.read_metadata(self.fs.path(self.fs.join(self.staging, f)), filesystem=arrow).num_rows
+                   for f in files), size
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        self.fs.write_text(self.fs.join(self.staging, MANIFEST), json.dumps(manifest, indent=2, default=str))
+        text = json.dumps(manifest, indent=2, default=str)
+        if self.fs.atomic_rename:
+            self.fs.write_text(self.fs.join(self.staging, MANIFEST), text)
+        else:
+            self._manifest = text  # written last, by publish: it is the commit record
 
     def publish(self) -> None:
-        """Swap the staged folder in for the published one."""
+        """Swap the staged folder in for the published one (or, without rename, commit by manifest)."""
         fs = self.fs
+        if not fs.atomic_rename:
+            publish_by_manifest(fs, self.staging, self.final, self.files(), MANIFEST, self._manifest or "{}")
+            return
         fs.makedirs(fs.dirname(self.final))
         if fs.exists(self.final):
             fs.makedirs(fs.dirname(self.trash))
@@ -146,10 +167,10 @@ def _alive(pid_text: str) -> bool:
     return True
 
 
-def mark_run(root: str, run_id: str, session: Any = None) -> None:
+def mark_run(root: str, run_id: str, session: Any = None, options: Any = None) -> None:
     """Record the running process, so a concurrent run does not sweep this run's staging folder."""
     try:
-        fs, base = for_output(root, session)
+        fs, base = for_output(root, session, options)
         folder = fs.join(base, "_staging", run_id)
         fs.makedirs(folder)
         fs.write_text(fs.join(folder, "_pid"), f"{os.uname().nodename}@{os.getpid()}")
@@ -158,9 +179,9 @@ def mark_run(root: str, run_id: str, session: Any = None) -> None:
                         "fix output.path or its permissions") from None
 
 
-def finish_run(root: str, run_id: str, session: Any = None) -> None:
+def finish_run(root: str, run_id: str, session: Any = None, options: Any = None) -> None:
     try:
-        fs, base = for_output(root, session)
+        fs, base = for_output(root, session, options)
     except UserError:
         return
     fs.rmtree(fs.join(base, "_staging", run_id))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import logging
+import os
 import threading
 import time
 import uuid
@@ -17,8 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from data_extractor.errors import ExtractorError, UserError, one_line
-from data_extractor.output.fs import local_path
+from data_extractor.output.fs import hadoop_fs, local_path, needs_hadoop
 from data_extractor.output.publish import finish_run, mark_run
+from data_extractor.output.stores import secret_values
 from data_extractor.run import events as ev
 from data_extractor.run.logs import attach, detach, run_id_var, table_var
 from data_extractor.run.metrics import export
@@ -27,6 +29,8 @@ from data_extractor.run.state import StateStore
 from data_extractor.run.table_job import TableJob
 from data_extractor.run.windows import windows_to_run
 from data_extractor.spark import reader_pool
+from data_extractor.spark.probe import check_executors, is_cluster
+from data_extractor.spark.ship import ship
 
 if TYPE_CHECKING:
     from data_extractor.api import Extractor
@@ -65,7 +69,7 @@ class Run:
         self.tables = list(tables)
         self.requested = list(tables)
         self.run_date, self.date_from, self.date_to = run_date, date_from, date_to
-        self.state = StateStore(extractor.config.output.path)
+        self.state = StateStore(extractor.config.output.path, options=extractor.config.output.storage_options)
         self.snapshot_token: str | None = None
         self._snapshot_handle: Any = None
         self.session: Any = None
@@ -113,9 +117,11 @@ class Run:
         cfg = self.extractor.config
         run_id_var.set(self.run_id)
         secrets = [cfg.source.password.get_secret_value()] if cfg.source.password else []
+        secrets += secret_values(cfg.output.storage_options)
         handler = attach(self.run_id, self.emit, secrets)
         t0 = time.monotonic()
         result = RunResult(self.run_id)
+        stop = threading.Event()  # stops the progress monitor, however the run ends
         try:
             self.emit(ev.RunStarted(self.run_id, tuple(self.tables), cfg.output.path))
             log.info("run %s: %d table(s) -> %s", self.run_id, len(self.tables), cfg.output.path)
@@ -131,8 +137,9 @@ class Run:
                 if not self.tables:
                     result.tables = [failed[t] for t in refused]
                     return
-            if local_path(cfg.output.path) is not None:
-                mark_run(cfg.output.path, self.run_id)  # a bad local path fails before Spark starts
+            options = cfg.output.storage_options
+            if not needs_hadoop(cfg.output.path):
+                mark_run(cfg.output.path, self.run_id, None, options)  # a bad output fails before Spark starts
             try:
                 self.session = spark.get_session(cfg.spark)
             except Exception as exc:  # noqa: BLE001 - reported as every table's failure
@@ -140,8 +147,12 @@ class Run:
                 log.error(reason)
                 result.tables = [self._fail(t, reason, 0.0) for t in self.tables]
                 return
-            if local_path(cfg.output.path) is None:
+            if needs_hadoop(cfg.output.path):
                 mark_run(cfg.output.path, self.run_id, self.session)
+            remote = local_path(cfg.output.path) is None
+            if self.writer() == "spark" and remote and not spark.is_connect(self.session):
+                hadoop_fs(self.session, cfg.output.path)  # Spark writes through Hadoop: a missing class fails here
+            self._check_cluster()
             self.state.session = self.session
             result.spark_seconds = spark.startup_seconds()
             self.emit(ev.SparkReady(self.run_id, result.spark_seconds or 0.0, cfg.spark.master))
@@ -149,7 +160,6 @@ class Run:
             if cfg.snapshot.enabled:
                 self._snapshot_handle, self.snapshot_token = self.extractor.dialect.open_snapshot(cfg.snapshot)
                 log.info("every partition of every table reads one snapshot: %s", self.snapshot_token)
-            stop = threading.Event()
             monitor = threading.Thread(target=self._monitor, args=(stop,), daemon=True, name="dx-progress")
             monitor.start()
             workers = max(1, min(cfg.defaults.parallel_tables, len(self.tables)))
@@ -161,13 +171,30 @@ class Run:
                 result.tables = [failed[t] for t in refused] + result.tables
             stop.set()
             monitor.join(2)
-        except UserError as exc:  # the run as a whole could not start (e.g. the output path): each table says why
-            result.tables = [self._fail(t, str(exc), 0.0) for t in self.tables]
+        except Exception as exc:  # noqa: BLE001 - the run as a whole failed (output path, bookkeeping): one line
+            reason = str(exc) if isinstance(exc, UserError) else one_line(exc)
+            log.debug("run failed: %s", reason, exc_info=True)  # each table's failure line says it once
+            done = {t.table for t in result.tables}
+            result.tables += [self._fail(t, reason, 0.0) for t in self.tables if t not in done]
         finally:
+            stop.set()
+            try:
+                self._wind_up(result, t0, handler)
+            finally:
+                self.result = result
+                self.done.set()  # whatever failed above, a waiting face is released
+
+    def _wind_up(self, result: RunResult, t0: float, handler: Any) -> None:
+        """Close the snapshot, clear the run's staging, report and export; each step may fail on its own."""
+        cfg = self.extractor.config
+        try:
             if self._snapshot_handle is not None:
                 self.extractor.dialect.close_snapshot(self._snapshot_handle)
             result.seconds = time.monotonic() - t0
-            finish_run(cfg.output.path, self.run_id, self.session)
+            try:
+                finish_run(cfg.output.path, self.run_id, self.session, cfg.output.storage_options)
+            except Exception as exc:  # noqa: BLE001 - leftover staging is swept by the next run
+                log.warning("could not clear this run's staging folder: %s", one_line(exc))
             reader_pool.drain()  # the driver's idle reader connections (small tables read here) end with the run
             ok = [t.table for t in result.tables if t.status == "succeeded"]
             bad = [t.table for t in result.tables if t.status == "failed"]
@@ -177,9 +204,28 @@ class Run:
             if cfg.metrics.textfile or cfg.metrics.pushgateway:
                 export(result, cfg.metrics)
             self.emit(ev.RunFinished(self.run_id, tuple(ok), tuple(bad), tuple(cancelled), result.seconds))
+        finally:
             detach(handler)
-            self.result = result
-            self.done.set()
+
+    def _check_cluster(self) -> None:
+        """On a cluster: ship the package, then refuse a local output the executors cannot see, or a missing module."""
+        if not is_cluster(self.session):
+            return
+        cfg = self.extractor.config
+        ship(self.session)
+        modules = ["data_extractor", "pyarrow"]
+        if self.extractor.reader() == "python":
+            modules += [type(self.extractor.dialect).__module__, *self.extractor.dialect.driver_modules]
+        local = local_path(cfg.output.path)
+        folder = os.path.join(local, "_staging", self.run_id) if local is not None else None
+        log.info("executors: %s", check_executors(self.session, modules, cfg.output.path, folder))
+
+    def writer(self) -> str:
+        """The writer that really writes: arrow needs the python reader and a path pyarrow reaches."""
+        cfg = self.extractor.config
+        if cfg.output.writer == "arrow" and self.extractor.reader() == "python" and not needs_hadoop(cfg.output.path):
+            return "arrow"
+        return "spark"
 
     def _fail(self, table: str, reason: str, seconds: float) -> TableResult:
         self.emit(ev.TableFailed(self.run_id, table, reason, seconds))

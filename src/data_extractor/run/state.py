@@ -33,15 +33,16 @@ class TableState:
 class StateStore:
     """State under `{output}/_state/`; on a Hadoop URI output, set `session` before the first use."""
 
-    def __init__(self, output_root: str, session: Any = None) -> None:
+    def __init__(self, output_root: str, session: Any = None, options: Any = None) -> None:
         self.root = output_root
         self.session = session
+        self.options = options  # output.storage_options, for object stores
         self._fs: Any = None
 
     @property
     def fs(self) -> Any:
         if self._fs is None:
-            self._fs, base = for_output(self.root, self.session)
+            self._fs, base = for_output(self.root, self.session, self.options)
             self.folder = self._fs.join(base, "_state")
         return self._fs
 

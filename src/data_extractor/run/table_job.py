@@ -118,7 +118,7 @@ class TableJob:
         schema_name, table_name = split_name(entry.name)
         session = spark.thread_session(cfg.spark)
         out = TableOutput(cfg.output.path, schema_name or plan.schema, table_name, run.run_id,
-                          self.window.label if self.window else None, session)
+                          self.window.label if self.window else None, session, cfg.output.storage_options)
         self.output = out
         out.prepare()
         self.estimated_rows, self.partitions = plan.estimated_rows, len(plan.partitions)
@@ -215,17 +215,33 @@ class TableJob:
 
     def _execute(self, session: Any, spec: Any, out: Any, reader: str) -> tuple[int | None, list[dict[str, Any]]]:
         cfg = self.owner.extractor.config
-        if reader == "python" and cfg.output.writer == "arrow" and out.is_local:
-            from data_extractor.spark.arrow_writer import run_arrow_native, run_on_driver, streamed_rows
+        if self.owner.writer() == "arrow":
+            from data_extractor.spark.arrow_writer import Target, run_arrow_native, run_on_driver, streamed_rows
+            from data_extractor.spark.rows_listener import RowsListener, driver_host
+            from data_extractor.spark.session import is_connect
 
+            target = Target(out.staging, cfg.output.storage_options if not out.is_local else {}, self.owner.run_id)
             if self.on_driver(spec):
                 log.info("read on the driver: one partition of ~%s rows needs no Spark job", self.estimated_rows)
-                stats = run_on_driver(spec, out.staging, cfg.output.compression, cfg.output.max_rows_per_file)
+                stats = run_on_driver(spec, target, cfg.output.compression, cfg.output.max_rows_per_file)
+                out.committed = [f for s in stats for f in s["files"]]
                 return stats[0]["rows"], stats
-            self.streamed = lambda: streamed_rows(out.staging)
-            stats = run_arrow_native(session, spec, out.staging, cfg.output.compression,
-                                     cfg.output.max_rows_per_file)
+            listener = None
+            if out.is_local:
+                self.streamed = lambda: streamed_rows(out.staging)
+            elif not is_connect(session):  # no shared disk for progress files: tasks send counts to the driver
+                listener = RowsListener(driver_host(session))
+                target.listener = listener.address
+                self.streamed = listener.rows
+            try:
+                stats = run_arrow_native(session, spec, target, cfg.output.compression, cfg.output.max_rows_per_file)
+            finally:
+                if listener is not None:
+                    listener.close()
+            out.committed = [f for s in stats for f in s["files"]]
             return sum(s["rows"] for s in stats), stats
+        if cfg.output.writer == "arrow":
+            log.info("writer: spark (the arrow writer needs the python reader and a path pyarrow can reach)")
         if reader == "python":
             from data_extractor.spark.datasource import read_frame
 
@@ -236,11 +252,21 @@ class TableJob:
             from data_extractor.spark import jdbc
 
             frame = jdbc.read_frame(session, spec, cfg.spark.jdbc_jars + cfg.source.jars)
-        writer = frame.write.mode("overwrite").option("compression", cfg.output.compression)
+        from pyspark.sql import functions as F
+
+        from data_extractor.spark.session import is_connect
+
+        if is_connect(session):
+            from pyspark.sql.connect.observation import Observation
+        else:
+            from pyspark.sql.observation import Observation
+        seen = Observation(f"dx_rows_{id(self):x}")  # rows read, counted as Spark's writer consumes them
+        writer = frame.observe(seen, F.count(F.lit(1)).alias("rows")).write.mode("overwrite")
+        writer = writer.option("compression", cfg.output.compression)
         if cfg.output.max_rows_per_file:
             writer = writer.option("maxRecordsPerFile", cfg.output.max_rows_per_file)
         writer.parquet(out.staging)
-        return None, []  # Spark's writer reports no row count: reconciliation with the source checks it
+        return int(seen.get["rows"]), []
 
     def on_driver(self, spec: Any) -> bool:
         """A small one-partition table: read and written here, with no Spark job (`defaults.driver_read_rows`)."""
@@ -266,8 +292,8 @@ class TableJob:
             "where": spec.where,
             "plan": plan.to_dict(),
             "reader": reader,
-            "writer": cfg.output.writer if reader == "python" else "spark",
-            "on_driver": bool(stats) and len(stats) == 1 and self.on_driver(spec) and reader == "python",
+            "writer": run.writer(),
+            "on_driver": run.writer() == "arrow" and self.on_driver(spec),
             "compression": cfg.output.compression,
             "partition_stats": stats,
             "seconds": round(seconds, 3),
