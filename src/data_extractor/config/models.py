@@ -98,11 +98,25 @@ class SparkConfig(_Strict):
     jdbc_jars: list[str] = Field(default_factory=list)
 
 
+TableFormat = Literal["parquet", "delta", "iceberg"]
+
+
+class IcebergConfig(_Strict):
+    """Which Iceberg catalog registers the tables. Empty `catalog`: an embedded SQLite catalog in the output."""
+
+    catalog: dict[str, str] = Field(default_factory=dict)  # pyiceberg catalog properties: type, uri, warehouse, ...
+    catalog_name: str = "data_extractor"
+    namespace: str | None = None  # default: the table's schema, else "default"
+
+
 class OutputConfig(_Strict):
     path: str = "./extracts"
     compression: Literal["snappy", "zstd", "lz4", "gzip", "none"] = "snappy"
     max_rows_per_file: int | None = Field(None, ge=1000)
     writer: Literal["arrow", "spark"] = "arrow"  # arrow: tasks write Parquet with pyarrow; spark: Spark's writer
+    format: TableFormat = "parquet"  # delta / iceberg: the driver commits the tasks' files in one transaction
+    storage_options: dict[str, str] = Field(default_factory=dict)  # object stores: AWS_* keys, endpoint, region
+    iceberg: IcebergConfig = Field(default_factory=IcebergConfig)
 
 
 class PartitioningConfig(_Strict):
@@ -199,6 +213,7 @@ class TableConfig(_Strict):
     fetch_size: int | None = Field(None, ge=1, le=1_000_000)
     incremental: IncrementalConfig | None = None
     on_schema_change: SchemaChange | None = None
+    format: TableFormat | None = None  # overrides output.format for this table
     query: str | None = None  # a custom SELECT (joins welcome) extracted as if it were a table named `name`
 
     @field_validator("query")
