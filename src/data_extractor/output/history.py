@@ -23,6 +23,8 @@ class PublishedTable:
     finished_at: str
     strategy: str | None
     partitions: int | None
+    format: str = "parquet"  # parquet | delta | iceberg
+    version: int | None = None  # Delta log version / Iceberg snapshot sequence number
 
 
 def published(root: str) -> list[PublishedTable]:
@@ -43,5 +45,6 @@ def published(root: str) -> list[PublishedTable]:
             out.append(PublishedTable(m.get("table", ""), dirpath, m.get("run_id", ""), int(m.get("rows", 0)),
                                       int(m.get("bytes", 0)), len(m.get("files", [])), float(m.get("seconds", 0)),
                                       m.get("finished_at", ""), plan.get("strategy"),
-                                      len(plan.get("partitions", [])) or None))
+                                      len(plan.get("partitions", [])) or None, m.get("format") or "parquet",
+                                      m.get("table_version")))
     return sorted(out, key=lambda t: t.finished_at, reverse=True)

@@ -40,7 +40,7 @@ class Commit:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"format": self.format, "version": self.version, "path": self.path}
+        out = {"format": self.format, "table_version": self.version, "path": self.path}
         if self.identifier:
             out.update(identifier=self.identifier, metadata_location=self.metadata_location,
                        snapshot_id=self.snapshot_id)

@@ -24,7 +24,8 @@ from data_extractor.output.publish import MANIFEST, TableOutput, _safe
 
 CATALOG_FILE = "_iceberg_catalog.db"
 # Manifest keys that go into the commit's metadata (Delta commitInfo, Iceberg snapshot summary).
-COMMIT_KEYS = ("run_id", "table", "source_table", "rows", "source_count", "snapshot", "window", "version")
+COMMIT_KEYS = {"run_id": "run_id", "table": "table", "source_table": "source_table", "rows": "rows",
+               "source_count": "source_count", "snapshot": "snapshot", "window": "window", "version": "tool_version"}
 
 
 def _need(module: str, fmt: str) -> None:
@@ -76,7 +77,7 @@ class LakehouseOutput:
     def publish(self) -> None:
         files = self._staged()
         check_schema(files, self.arrow_schema)
-        metadata = {f"data_extractor.{k}": _text(self.manifest.get(k)) for k in COMMIT_KEYS
+        metadata = {f"data_extractor.{name}": _text(self.manifest[k]) for k, name in COMMIT_KEYS.items()
                     if self.manifest.get(k) is not None}
         opts = self.output.storage_options
         if self.format == "delta":
