@@ -25,6 +25,13 @@ class PublishedTable:
     partitions: int | None
     format: str = "parquet"  # parquet | delta | iceberg
     version: int | None = None  # Delta log version / Iceberg snapshot sequence number
+    identifier: str | None = None  # Iceberg: namespace.table in the catalog
+    metadata_location: str | None = None  # Iceberg: the committed metadata.json
+
+    @property
+    def format_text(self) -> str:
+        """`parquet`, `delta v3`, `iceberg v2`: the format and the committed version."""
+        return self.format if self.version is None else f"{self.format} v{self.version}"
 
 
 def published(root: str) -> list[PublishedTable]:
@@ -46,5 +53,6 @@ def published(root: str) -> list[PublishedTable]:
                                       int(m.get("bytes", 0)), len(m.get("files", [])), float(m.get("seconds", 0)),
                                       m.get("finished_at", ""), plan.get("strategy"),
                                       len(plan.get("partitions", [])) or None, m.get("format") or "parquet",
-                                      m.get("table_version")))
+                                      m.get("table_version"), m.get("identifier"),
+                                      m.get("metadata_location")))
     return sorted(out, key=lambda t: t.finished_at, reverse=True)
