@@ -6,11 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
-import sys
 import time
 import urllib.request
 from decimal import Decimal
-from pathlib import Path
 
 import boto3
 import pyarrow as pa
@@ -19,12 +17,10 @@ import pytest
 from deltalake import DeltaTable
 from pyiceberg.table import StaticTable
 
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from pgserver import free_port  # noqa: E402
-
-from data_extractor.errors import ExtractorError  # noqa: E402
-from data_extractor.output import delta, iceberg  # noqa: E402
-from data_extractor.output.lakefiles import filesystem, join_uri, staged_files  # noqa: E402
+from data_extractor.errors import ExtractorError
+from data_extractor.output import delta, iceberg
+from data_extractor.output.lakefiles import filesystem, join_uri, staged_files
+from pgserver import free_port  # tests/ is on sys.path (tests/conftest.py)
 
 SCHEMA = pa.schema([("id", pa.int64()), ("amount", pa.decimal128(12, 2)), ("at", pa.timestamp("us", tz="UTC")),
                     ("day", pa.date32()), ("v", pa.large_string())])
