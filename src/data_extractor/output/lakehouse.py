@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 
 import pyarrow as pa
@@ -75,6 +76,7 @@ class LakehouseOutput:
         self.manifest = manifest  # committed with the data; the side copy is written after the commit
 
     def publish(self) -> None:
+        t0 = time.monotonic()
         files = self._staged()
         check_schema(files, self.arrow_schema)
         metadata = {f"data_extractor.{name}": _text(self.manifest[k]) for k, name in COMMIT_KEYS.items()
@@ -94,7 +96,7 @@ class LakehouseOutput:
             catalog = iceberg.open_catalog(self.output.iceberg.catalog_name, self.catalog_properties(), opts)
             self.commit = iceberg.commit(catalog, self.identifier, self.final, files, self.arrow_schema,
                                          self.window_prefix, metadata)
-        side = {**self.manifest, **self.commit.to_dict()}
+        side = {**self.manifest, **self.commit.to_dict(), "commit_seconds": round(time.monotonic() - t0, 3)}
         self._fs.write_text(join_uri(self.final, MANIFEST), json.dumps(side, indent=2, default=str))
 
     def discard(self) -> None:
