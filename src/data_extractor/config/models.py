@@ -99,6 +99,7 @@ class SparkConfig(_Strict):
 
 
 TableFormat = Literal["parquet", "delta", "iceberg"]
+_SECRET_KEY = re.compile(r"secret|token|password|credential|key", re.I)
 
 
 class IcebergConfig(_Strict):
@@ -117,6 +118,11 @@ class OutputConfig(_Strict):
     format: TableFormat = "parquet"  # delta / iceberg: the driver commits the tasks' files in one transaction
     storage_options: dict[str, str] = Field(default_factory=dict)  # object stores: AWS_* keys, endpoint, region
     iceberg: IcebergConfig = Field(default_factory=IcebergConfig)
+
+    def secret_values(self) -> list[str]:
+        """Values of storage and catalog options that are credentials, to keep out of logs."""
+        options = {**self.storage_options, **self.iceberg.catalog}
+        return [str(v) for k, v in options.items() if v and _SECRET_KEY.search(k) and not k.upper().endswith("_ID")]
 
 
 class PartitioningConfig(_Strict):

@@ -1,0 +1,49 @@
+"""Where a lakehouse table's files go, what is refused, and which option values are kept out of logs."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from data_extractor.config.models import OutputConfig
+from data_extractor.errors import UserError
+from data_extractor.output.lakehouse import LakehouseOutput, open_output
+from data_extractor.output.publish import TableOutput
+
+SCHEMA = pa.schema([("id", pa.int64())])
+
+
+def test_full_runs_and_windows_write_into_their_own_run_folder_under_the_table_root(tmp_path):
+    out = OutputConfig(path=str(tmp_path), format="delta")
+    full = open_output("delta", out, "public", "orders", "r1", None, None, SCHEMA)
+    day = open_output("delta", out, "public", "orders", "r2", "extract_date=2026-01-02", None, SCHEMA)
+    assert isinstance(full, LakehouseOutput) and full.final == f"{tmp_path}/public/orders"
+    assert full.staging == f"{tmp_path}/public/orders/data/r1" and full.window_prefix is None
+    assert day.staging == f"{tmp_path}/public/orders/data/extract_date-2026-01-02/r2"
+    assert day.window_prefix == "data/extract_date-2026-01-02/"
+    assert isinstance(open_output("parquet", out, "public", "orders", "r1", None, None, SCHEMA), TableOutput)
+
+
+def test_the_default_iceberg_catalog_is_a_sqlite_file_in_the_output_and_the_namespace_the_schema(tmp_path):
+    out = OutputConfig(path=str(tmp_path), format="iceberg")
+    t = LakehouseOutput("iceberg", out, "sales", "orders", "r1", None, SCHEMA)
+    assert t.catalog_properties() == {"type": "sql", "uri": f"sqlite:///{tmp_path}/_iceberg_catalog.db",
+                                      "warehouse": str(tmp_path)}
+    assert t.identifier == ("sales", "orders")
+    named = OutputConfig(path=str(tmp_path), iceberg={"catalog": {"type": "rest", "uri": "http://c"},
+                                                      "namespace": "raw"})
+    t = LakehouseOutput("iceberg", named, "sales", "orders", "r1", None, SCHEMA)
+    assert t.catalog_properties() == {"type": "rest", "uri": "http://c"} and t.identifier == ("raw", "orders")
+
+
+def test_an_object_store_path_is_refused_in_one_sentence_naming_the_fix():
+    t = LakehouseOutput("delta", OutputConfig(path="s3://bucket/lake"), "public", "orders", "r1", None, SCHEMA)
+    with pytest.raises(UserError, match=r"output.format delta .* s3://bucket/lake; use a mounted path"):
+        t.prepare()
+
+
+def test_credentials_in_storage_and_catalog_options_are_listed_for_scrubbing_and_ids_are_not():
+    out = OutputConfig(storage_options={"AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s3cret",
+                                        "AWS_SESSION_TOKEN": "tok", "AWS_REGION": "eu-west-1"},
+                       iceberg={"catalog": {"type": "rest", "credential": "client:pw"}})
+    assert sorted(out.secret_values()) == ["client:pw", "s3cret", "tok"]
