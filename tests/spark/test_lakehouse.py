@@ -223,3 +223,20 @@ def test_a_run_killed_before_its_commit_leaves_the_previous_version_readable(pg,
     third = Extractor(config).run().tables[0]  # the next run commits over the orphans
     assert third.status == "succeeded", third.error
     assert tuples(lake.rows(), ["id", "v"]) == source(pg_conn, f"SELECT id, v FROM {name}")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_full_run_after_a_dropped_and_an_added_column_replaces_the_schema(pg, pg_conn, tmp_path, spark, fmt):
+    name = f"lk_reshape_{fmt}"
+    pg_conn.execute(f"DROP TABLE IF EXISTS {name}")
+    pg_conn.execute(f"CREATE TABLE {name} AS SELECT g AS id, 'old' || g AS gone FROM generate_series(1, 500) g")
+    ex = Extractor(cfg(pg, tmp_path, [{"name": f"public.{name}", "on_schema_change": "evolve"}], fmt))
+    first = ex.run().tables[0]
+    assert first.status == "succeeded", first.error
+    pg_conn.execute(f"ALTER TABLE {name} DROP COLUMN gone")
+    pg_conn.execute(f"ALTER TABLE {name} ADD COLUMN born date DEFAULT DATE '1900-01-01'")
+    second = ex.run().tables[0]
+    assert second.status == "succeeded", second.error
+    got = Lake(fmt, Path(first.path), first.identifier).rows()
+    assert got.column_names == ["id", "born"]
+    assert tuples(got, ["id", "born"]) == source(pg_conn, f"SELECT id, born FROM {name}")

@@ -14,7 +14,14 @@ from typing import Any
 
 import pyarrow as pa
 from pyiceberg.catalog import Catalog, load_catalog
-from pyiceberg.io.pyarrow import parquet_file_to_data_file
+from pyiceberg.exceptions import NoSuchTableError
+from pyiceberg.io.pyarrow import (
+    _check_pyarrow_schema_compatible,
+    compute_statistics_plan,
+    data_file_statistics_from_parquet_metadata,
+    parquet_path_to_id_mapping,
+)
+from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
 from pyiceberg.table import Table, TableProperties
 
 from data_extractor.errors import ExtractorError
@@ -32,15 +39,41 @@ def io_properties(storage_options: dict[str, str] | None) -> dict[str, str]:
     return {_S3_KEYS[k]: v for k, v in (storage_options or {}).items() if k in _S3_KEYS}
 
 
+_CATALOGS: dict[str, Catalog] = {}
+_OPENING = threading.Lock()
+
+
 def open_catalog(name: str, properties: dict[str, str], storage_options: dict[str, str] | None = None) -> Catalog:
-    return load_catalog(name, **{**io_properties(storage_options), **properties})
+    """The catalog for these properties, opened once per process (a SQL catalog keeps a connection pool)."""
+    props = {**io_properties(storage_options), **properties}
+    key = repr((name, sorted(props.items())))
+    with _OPENING:
+        if key not in _CATALOGS:
+            _CATALOGS[key] = load_catalog(name, **props)
+        return _CATALOGS[key]
 
 
 def _table(catalog: Catalog, identifier: tuple[str, str], location: str, schema: pa.Schema) -> Table:
-    catalog.create_namespace_if_not_exists(identifier[0])
-    if catalog.table_exists(identifier):
+    try:
         return catalog.load_table(identifier)
-    return catalog.create_table(identifier, schema=schema, location=location)
+    except NoSuchTableError:
+        catalog.create_namespace_if_not_exists(identifier[0])
+        return catalog.create_table(identifier, schema=schema, location=location)
+
+
+def _data_file(metadata: Any, path: str, staged: StagedFile) -> DataFile:
+    """An Iceberg data file entry from the footer the driver already read (pyiceberg's
+    `parquet_file_to_data_file` opens every file again: one more GET per file on object storage)."""
+    schema = metadata.schema()
+    _check_pyarrow_schema_compatible(schema, staged.meta.schema.to_arrow_schema(),
+                                     format_version=metadata.format_version)
+    stats = data_file_statistics_from_parquet_metadata(
+        parquet_metadata=staged.meta, stats_columns=compute_statistics_plan(schema, metadata.properties),
+        parquet_column_mapping=parquet_path_to_id_mapping(schema))
+    return DataFile.from_args(content=DataFileContent.DATA, file_path=path, file_format=FileFormat.PARQUET,
+                              partition=stats.partition(metadata.spec(), schema), file_size_in_bytes=staged.size,
+                              sort_order_id=None, spec_id=metadata.default_spec_id, equality_ids=None,
+                              key_metadata=None, **stats.to_serialized_dict())
 
 
 def _schema_update(tx: Any, table: Table, schema: pa.Schema, full: bool) -> None:
@@ -59,7 +92,6 @@ def _schema_update(tx: Any, table: Table, schema: pa.Schema, full: bool) -> None
 def commit(catalog: Catalog, identifier: tuple[str, str], location: str, files: list[StagedFile],
            schema: pa.Schema, window_prefix: str | None, metadata: dict[str, str]) -> Commit:
     """Commit `files` as one Iceberg snapshot: the whole table (window_prefix None) or one window's folder."""
-    paths = [join_uri(location, f.path) for f in files]
     old_prefix = join_uri(location, window_prefix) if window_prefix else None
     with _COMMITS:
         table = _table(catalog, identifier, location, schema)
@@ -74,11 +106,10 @@ def commit(catalog: Catalog, identifier: tuple[str, str], location: str, files: 
                 with tx.update_snapshot(snapshot_properties=metadata).overwrite() as overwrite:
                     for data_file in old:
                         overwrite.delete_data_file(data_file)
-                    for path in paths:
-                        overwrite.append_data_file(parquet_file_to_data_file(table.io, tx.table_metadata, path))
+                    for f in files:
+                        overwrite.append_data_file(_data_file(tx.table_metadata, join_uri(location, f.path), f))
         except ValueError as exc:  # pyiceberg's schema checks: a type the table's column cannot take
             raise ExtractorError(f"the Iceberg table {'.'.join(identifier)} cannot take these files: {exc}") from None
-        table = catalog.load_table(identifier)
     snap = table.current_snapshot()
     return Commit("iceberg", snap.sequence_number if snap else 0, location, ".".join(identifier),
                   table.metadata_location, snap.snapshot_id if snap else None)
