@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from data_extractor.config.models import OutputConfig
-from data_extractor.errors import UserError
+from data_extractor.errors import ExtractorError, UserError
+from data_extractor.output.lakefiles import check_schema, staged_files
 from data_extractor.output.lakehouse import LakehouseOutput, open_output
 from data_extractor.output.publish import TableOutput
 
@@ -47,3 +49,13 @@ def test_credentials_in_storage_and_catalog_options_are_listed_for_scrubbing_and
                                         "AWS_SESSION_TOKEN": "tok", "AWS_REGION": "eu-west-1"},
                        iceberg={"catalog": {"type": "rest", "credential": "client:pw"}})
     assert sorted(out.secret_values()) == ["client:pw", "s3cret", "tok"]
+
+
+def test_a_data_file_whose_column_type_differs_from_the_table_is_refused_before_the_commit(tmp_path):
+    (tmp_path / "data").mkdir()
+    pq.write_table(pa.table({"id": ["1"]}), tmp_path / "data" / "a.parquet")
+    pq.write_table(pa.table({"id": pa.array([1], pa.int64())}), tmp_path / "data" / "b.parquet")
+    good, bad = staged_files(str(tmp_path), ["data/b.parquet", "data/a.parquet"])
+    check_schema([good], SCHEMA)
+    with pytest.raises(ExtractorError, match=r"data/a.parquet does not match .*id: string \(expected int64\)"):
+        check_schema([good, bad], SCHEMA)

@@ -11,7 +11,6 @@ timestamp without time zone, which Delta calls `timestamp_ntz` and needs (3, 7) 
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, Field, Schema
@@ -77,13 +76,3 @@ def commit(uri: str, files: list[StagedFile], schema: pa.Schema, window_prefix: 
                 raise
     return Commit("delta", DeltaTable(uri, storage_options=opts).version(), uri)
 
-
-def read_version(uri: str, storage_options: dict[str, str] | None = None) -> int | None:
-    """The table's current version, or None if there is no Delta table at `uri`."""
-    if not DeltaTable.is_deltatable(uri, storage_options=storage_options or None):
-        return None
-    return DeltaTable(uri, storage_options=storage_options or None).version()
-
-
-def history(uri: str, storage_options: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    return DeltaTable(uri, storage_options=storage_options or None).history()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -37,7 +37,6 @@ class Commit:
     identifier: str | None = None  # Iceberg: namespace.table in the catalog
     metadata_location: str | None = None  # Iceberg: the committed metadata.json
     snapshot_id: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out = {"format": self.format, "table_version": self.version, "path": self.path}
@@ -83,11 +82,17 @@ def staged_files(root: str, rels: list[str], storage_options: dict[str, str] | N
     return out
 
 
+_WIDE = {pa.string(): pa.large_string(), pa.binary(): pa.large_binary()}
+
+
 def check_schema(files: list[StagedFile], schema: pa.Schema) -> None:
-    """Every file must carry the table's columns by name (the formats resolve columns by name)."""
-    want = set(schema.names)
+    """Every file must carry the table's columns, by name and type: neither library checks added files fully."""
+    want = {f.name: _WIDE.get(f.type, f.type) for f in schema}
     for f in files:
-        got = set(f.meta.schema.names)
+        raw = {c.name: c.type for c in f.meta.schema.to_arrow_schema()}
+        got = {n: _WIDE.get(t, t) for n, t in raw.items()}
         if got != want:
-            raise ExtractorError(f"data file {f.path} has columns {sorted(got)} where {sorted(want)} were "
-                                 "expected; nothing was committed")
+            diff = sorted(f"{n}: {raw.get(n, 'missing')} (expected {schema.field(n).type if n in want else 'none'})"
+                          for n in set(got) | set(want) if got.get(n) != want.get(n))
+            raise ExtractorError(f"data file {f.path} does not match the table's columns ({'; '.join(diff)}); "
+                                 "nothing was committed")
