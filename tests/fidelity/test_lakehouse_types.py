@@ -73,8 +73,9 @@ def test_every_type_arrives_exactly_in_delta_through_deltalake_polars_and_duckdb
     assert commit["data_extractor.source_count"] == str(len(lake_db["rows"]))
 
 
-def test_every_type_arrives_exactly_in_iceberg_through_pyiceberg_and_duckdb(lake_db, tmp_path, spark):
-    t = extract(lake_db, tmp_path, "iceberg")
+@pytest.mark.parametrize("writer", ["arrow", "spark"])
+def test_every_type_arrives_exactly_in_iceberg_through_pyiceberg_and_duckdb(lake_db, tmp_path, spark, writer):
+    t = extract(lake_db, tmp_path, "iceberg", writer)
     assert t.format == "iceberg" and t.identifier == "public.fid_types"
     assert t.metadata_location.startswith(t.path + "/metadata/") and t.metadata_location.endswith(".metadata.json")
     table = StaticTable.from_metadata(t.metadata_location)
