@@ -59,3 +59,18 @@ def test_a_data_file_whose_column_type_differs_from_the_table_is_refused_before_
     check_schema([good], SCHEMA)
     with pytest.raises(ExtractorError, match=r"data/a.parquet does not match .*id: string \(expected int64\)"):
         check_schema([good, bad], SCHEMA)
+
+
+def test_a_failure_after_the_commit_keeps_the_committed_files_and_the_table_readable(tmp_path):
+    from deltalake import DeltaTable
+
+    out = LakehouseOutput("delta", OutputConfig(path=str(tmp_path), format="delta"), "public", "t", "r1", None,
+                          SCHEMA)
+    out.prepare()
+    pq.write_table(pa.table({"id": pa.array([1, 2, 3], pa.int64())}), f"{out.staging}/part-0.parquet")
+    out.write_manifest({"run_id": "r1", "rows": 3})
+    (tmp_path / "public" / "t" / "_manifest.json").mkdir()  # the side manifest cannot be written
+    with pytest.raises(OSError):
+        out.publish()
+    out.discard()  # what the runner does after any failure
+    assert DeltaTable(out.final).to_pyarrow_table()["id"].to_pylist() == [1, 2, 3]

@@ -11,9 +11,10 @@ killed before it leaves them unreferenced (Delta's `vacuum` removes such files) 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 import pyarrow as pa
 
@@ -23,13 +24,14 @@ from data_extractor.output.fs import LocalFS, local_path
 from data_extractor.output.lakefiles import Commit, check_schema, join_uri, staged_files
 from data_extractor.output.publish import MANIFEST, TableOutput, _safe
 
+log = logging.getLogger("data_extractor.output")
 CATALOG_FILE = "_iceberg_catalog.db"
 # Manifest keys that go into the commit's metadata (Delta commitInfo, Iceberg snapshot summary).
 COMMIT_KEYS = {"run_id": "run_id", "table": "table", "source_table": "source_table", "rows": "rows",
                "source_count": "source_count", "snapshot": "snapshot", "window": "window", "version": "tool_version"}
 
 
-def _need(module: str, fmt: str) -> None:
+def _need(module: str, fmt: str) -> NoReturn:
     raise UserError(f"output.format {fmt} needs the {module} package, which is not installed; "
                     "pip install 'data-extractor[lakehouse]'")
 
@@ -82,6 +84,7 @@ class LakehouseOutput:
         metadata = {f"data_extractor.{name}": _text(self.manifest[k]) for k, name in COMMIT_KEYS.items()
                     if self.manifest.get(k) is not None}
         opts = self.output.storage_options
+        self._attempted = True
         if self.format == "delta":
             try:
                 from data_extractor.output import delta  # deltalake is an optional extra
@@ -100,6 +103,11 @@ class LakehouseOutput:
         self._fs.write_text(join_uri(self.final, MANIFEST), json.dumps(side, indent=2, default=str))
 
     def discard(self) -> None:
+        """Delete the run's files, unless a commit may have taken them: orphans are harmless, holes are not."""
+        if getattr(self, "_attempted", False):
+            log.warning("the commit to %s failed; its data files stay in %s until Delta's vacuum or your own "
+                        "clean-up removes them", self.final, self.staging)
+            return
         self._fs.rmtree(self.staging)
 
     # ------------------------------------------------------------ helpers
