@@ -74,3 +74,36 @@ def test_a_failure_after_the_commit_keeps_the_committed_files_and_the_table_read
         out.publish()
     out.discard()  # what the runner does after any failure
     assert DeltaTable(out.final).to_pyarrow_table()["id"].to_pylist() == [1, 2, 3]
+
+
+def test_a_format_whose_library_is_missing_says_which_extra_to_install(tmp_path):
+    import subprocess
+    import sys
+
+    probe = f"""
+import sys
+sys.modules["deltalake"] = None  # as if the lakehouse extra were not installed
+import pyarrow as pa, pyarrow.parquet as pq
+from data_extractor.config.models import OutputConfig
+from data_extractor.errors import UserError
+from data_extractor.output.lakehouse import LakehouseOutput
+schema = pa.schema([("id", pa.int64())])
+out = LakehouseOutput("delta", OutputConfig(path={str(tmp_path)!r}), None, "t", "r1", None, schema)
+out.prepare()
+pq.write_table(pa.table({{"id": pa.array([1], pa.int64())}}), out.staging + "/part-0.parquet")
+try:
+    out.publish()
+except UserError as exc:
+    print(exc)
+"""
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == ("output.format delta needs the deltalake package, which is not installed; "
+                                     "pip install 'data-extractor[lakehouse]'"), result.stderr
+
+
+def test_an_unknown_format_is_refused_naming_the_choices():
+    from data_extractor.config.models import load_config
+    from data_extractor.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"output\.format .*'parquet', 'delta' or 'iceberg'"):
+        load_config({"source": {"type": "sqlite", "path": "x.db"}, "output": {"format": "orc"}})

@@ -93,6 +93,9 @@ def test_a_second_full_run_is_exactly_one_new_commit_with_the_same_rows(pg, pg_c
     assert not old_files & set(lake.files())
     if fmt == "delta":  # the first version stays readable (time travel)
         assert DeltaTable(first.path, version=first.version).to_pyarrow_table().num_rows == 50000
+        protocol = DeltaTable(first.path).protocol()  # no timestamp_ntz column: what every Databricks reads
+        assert (protocol.min_reader_version, protocol.min_writer_version) == (1, 2)
+        assert not protocol.reader_features and not protocol.writer_features
     else:
         assert StaticTable.from_metadata(first.metadata_location).scan().to_arrow().num_rows == 50000
     manifest = json.loads((Path(first.path) / "_manifest.json").read_text())
