@@ -107,6 +107,24 @@ def test_iceberg_commits_to_an_s3_warehouse_with_a_local_sqlite_catalog(s3, tmp_
     assert old.scan().to_arrow().num_rows == 300  # the previous version is still readable
 
 
+def test_iceberg_replaces_one_window_on_s3_and_keeps_the_others(s3, tmp_path):
+    location = "s3://lake/iceberg/windows"
+    props = {"type": "sql", "uri": f"sqlite:///{tmp_path}/catalog.db", "warehouse": "s3://lake/iceberg"}
+    catalog = iceberg.open_catalog("dx", props, s3)
+    ident = ("public", "windows")
+    for day, ids in (("2026-01-01", range(0, 100)), ("2026-01-02", range(100, 200))):
+        rel = put(location, f"data/extract_date-{day}/r1/part-0.parquet", rows(ids, day), s3)
+        iceberg.commit(catalog, ident, location, staged_files(location, [rel], s3), SCHEMA,
+                       f"data/extract_date-{day}/", {})
+    redo = put(location, "data/extract_date-2026-01-02/r2/part-0.parquet", rows(range(100, 120), "redo"), s3)
+    last = iceberg.commit(catalog, ident, location, staged_files(location, [redo], s3), SCHEMA,
+                          "data/extract_date-2026-01-02/", {})
+    static = StaticTable.from_metadata(last.metadata_location, properties=iceberg.io_properties(s3))
+    assert sorted_rows(static.scan().to_arrow()) == sorted_rows(
+        pa.concat_tables([rows(range(0, 100), "2026-01-01"), rows(range(100, 120), "redo")]))
+    assert len(static.snapshots()) == 3  # one snapshot per commit
+
+
 def test_a_missing_data_file_fails_before_anything_is_committed(s3):
     uri = "s3://lake/delta/missing"
     with pytest.raises(ExtractorError, match="missing"):

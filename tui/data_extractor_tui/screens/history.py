@@ -25,8 +25,7 @@ if TYPE_CHECKING:
     from ..app import DataExtractorApp
 
 PUBLISHED = (("finished", "finished"), ("table", "table"), ("format", "format"), ("rows", "rows"), ("size", "size"),
-             ("files", "files"),
-             ("time", "time"), ("strategy", "strategy"), ("parts", "parts"), ("run id", "run"))
+             ("files", "files"), ("time", "time"), ("strategy", "strategy"), ("parts", "parts"), ("run id", "run"))
 STATE = (("table", "table"), ("watermark", "watermark"), ("last run", "finished"), ("outcome", "outcome"),
          ("rows", "rows"), ("window / error", "detail"))
 
