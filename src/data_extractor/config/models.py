@@ -98,13 +98,32 @@ class SparkConfig(_Strict):
     jdbc_jars: list[str] = Field(default_factory=list)
 
 
+TableFormat = Literal["parquet", "delta", "iceberg"]
+_SECRET_KEY = re.compile(r"secret|token|password|credential|key", re.I)
+
+
+class IcebergConfig(_Strict):
+    """Which Iceberg catalog registers the tables. Empty `catalog`: an embedded SQLite catalog in the output."""
+
+    catalog: dict[str, str] = Field(default_factory=dict)  # pyiceberg catalog properties: type, uri, warehouse, ...
+    catalog_name: str = "data_extractor"
+    namespace: str | None = None  # default: the table's schema, else "default"
+
+
 class OutputConfig(_Strict):
     path: str = "./extracts"
     compression: Literal["snappy", "zstd", "lz4", "gzip", "none"] = "snappy"
     max_rows_per_file: int | None = Field(None, ge=1000)
     writer: Literal["arrow", "spark"] = "arrow"  # arrow: tasks write Parquet with pyarrow; spark: Spark's writer
-    # options of the object store's pyarrow file system (endpoint_override, region, access_key, ...); all secret
+    format: TableFormat = "parquet"  # delta / iceberg: the driver commits the tasks' files in one transaction
+    # Object-store options: pyarrow's names (endpoint_override, region, access_key, ...) or AWS_* names, all secret.
     storage_options: dict[str, SecretStr] = Field(default_factory=dict)
+    iceberg: IcebergConfig = Field(default_factory=IcebergConfig)
+
+    def secret_values(self) -> list[str]:
+        """Values of storage and catalog options that are credentials, to keep out of logs."""
+        options = {**{k: v.get_secret_value() for k, v in self.storage_options.items()}, **self.iceberg.catalog}
+        return [str(v) for k, v in options.items() if v and _SECRET_KEY.search(k) and not k.upper().endswith("_ID")]
 
 
 class PartitioningConfig(_Strict):
@@ -204,6 +223,7 @@ class TableConfig(_Strict):
     fetch_size: int | None = Field(None, ge=1, le=1_000_000)
     incremental: IncrementalConfig | None = None
     on_schema_change: SchemaChange | None = None
+    format: TableFormat | None = None  # overrides output.format for this table
     query: str | None = None  # a custom SELECT (joins welcome) extracted as if it were a table named `name`
 
     @field_validator("query")

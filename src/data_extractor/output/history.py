@@ -23,6 +23,15 @@ class PublishedTable:
     finished_at: str
     strategy: str | None
     partitions: int | None
+    format: str = "parquet"  # parquet | delta | iceberg
+    version: int | None = None  # Delta log version / Iceberg snapshot sequence number
+    identifier: str | None = None  # Iceberg: namespace.table in the catalog
+    metadata_location: str | None = None  # Iceberg: the committed metadata.json
+
+    @property
+    def format_text(self) -> str:
+        """`parquet`, `delta v3`, `iceberg v2`: the format and the committed version."""
+        return self.format if self.version is None else f"{self.format} v{self.version}"
 
 
 def published(root: str) -> list[PublishedTable]:
@@ -43,5 +52,7 @@ def published(root: str) -> list[PublishedTable]:
             out.append(PublishedTable(m.get("table", ""), dirpath, m.get("run_id", ""), int(m.get("rows", 0)),
                                       int(m.get("bytes", 0)), len(m.get("files", [])), float(m.get("seconds", 0)),
                                       m.get("finished_at", ""), plan.get("strategy"),
-                                      len(plan.get("partitions", [])) or None))
+                                      len(plan.get("partitions", [])) or None, m.get("format") or "parquet",
+                                      m.get("table_version"), m.get("identifier"),
+                                      m.get("metadata_location")))
     return sorted(out, key=lambda t: t.finished_at, reverse=True)

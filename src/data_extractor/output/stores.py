@@ -41,8 +41,30 @@ def _plain(value: Any) -> str:
     return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
 
 
+# The same S3 settings under the names delta-rs/pyiceberg read (AWS_*) and the names of pyarrow's S3FileSystem.
+_AWS_TO_ARROW = {"AWS_ACCESS_KEY_ID": "access_key", "AWS_SECRET_ACCESS_KEY": "secret_key",
+                 "AWS_SESSION_TOKEN": "session_token", "AWS_REGION": "region", "AWS_DEFAULT_REGION": "region",
+                 "AWS_ENDPOINT_URL": "endpoint_url"}
+
+
+def aws_options(options: Mapping[str, Any]) -> dict[str, str]:
+    """`output.storage_options` as AWS_* keys (what delta-rs and pyiceberg take), whichever names were used."""
+    out: dict[str, str] = {}
+    arrow_to_aws = {v: k for k, v in _AWS_TO_ARROW.items() if k != "AWS_DEFAULT_REGION"}
+    for key, value in options.items():
+        plain = _plain(value)
+        if key == "endpoint_override":
+            scheme_ = _plain(options.get("scheme", "https"))
+            out["AWS_ENDPOINT_URL"] = plain if "://" in plain else f"{scheme_}://{plain}"
+        elif key != "scheme":
+            out[arrow_to_aws.get(key, key)] = plain
+    if out.get("AWS_ENDPOINT_URL", "").startswith("http://"):
+        out.setdefault("AWS_ALLOW_HTTP", "true")
+    return out
+
+
 def _s3_options(options: dict[str, str]) -> dict[str, Any]:
-    kw: dict[str, Any] = dict(options)
+    kw: dict[str, Any] = {_AWS_TO_ARROW.get(k, k): v for k, v in options.items() if k != "AWS_ALLOW_HTTP"}
     endpoint = kw.pop("endpoint_url", None) or kw.get("endpoint_override") \
         or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     if endpoint:

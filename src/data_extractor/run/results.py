@@ -19,6 +19,10 @@ class TableResult:
     strategy: str | None = None
     partitions: int | None = None
     detail: str | None = None
+    format: str = "parquet"  # parquet | delta | iceberg
+    version: int | None = None  # Delta log version / Iceberg snapshot sequence number of the commit
+    identifier: str | None = None  # Iceberg: namespace.table in the catalog
+    metadata_location: str | None = None  # Iceberg: the committed metadata.json
 
 
 @dataclass

@@ -117,7 +117,7 @@ class Run:
         cfg = self.extractor.config
         run_id_var.set(self.run_id)
         secrets = [cfg.source.password.get_secret_value()] if cfg.source.password else []
-        secrets += secret_values(cfg.output.storage_options)
+        secrets += secret_values(cfg.output.storage_options) + cfg.output.secret_values()
         handler = attach(self.run_id, self.emit, secrets)
         t0 = time.monotonic()
         result = RunResult(self.run_id)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from data_extractor import __version__
 from data_extractor.errors import ExtractorError, UserError
-from data_extractor.output.publish import TableOutput
+from data_extractor.output.lakehouse import open_output
 from data_extractor.run import events as ev
 from data_extractor.run.results import TableResult
 from data_extractor.source.catalog import split_name
@@ -117,8 +117,9 @@ class TableJob:
                         run.snapshot_token)
         schema_name, table_name = split_name(entry.name)
         session = spark.thread_session(cfg.spark)
-        out = TableOutput(cfg.output.path, schema_name or plan.schema, table_name, run.run_id,
-                          self.window.label if self.window else None, session, cfg.output.storage_options)
+        table_format = entry.format or cfg.output.format
+        out = open_output(table_format, cfg.output, schema_name or plan.schema, table_name, run.run_id,
+                          self.window.label if self.window else None, session, spec.schema())
         self.output = out
         out.prepare()
         self.estimated_rows, self.partitions = plan.estimated_rows, len(plan.partitions)
@@ -150,9 +151,14 @@ class TableJob:
         self._record_state(rows, current)
         run.emit(self.progress_event(len(plan.partitions), len(plan.partitions), rows))
         run.emit(ev.TableFinished(run.run_id, self.label, rows, len(files), size, seconds, out.final))
-        log.info("published %d file(s), %s rows -> %s", len(files), f"{rows:,}", out.final)
+        commit = getattr(out, "commit", None)
+        log.info("published %d file(s), %s rows -> %s%s", len(files), f"{rows:,}", out.final,
+                 f" ({commit.format} version {commit.version})" if commit else "")
         return TableResult(self.label, "succeeded", rows, len(files), size, seconds, out.final,
-                           strategy=plan.strategy, partitions=len(plan.partitions))
+                           strategy=plan.strategy, partitions=len(plan.partitions), format=table_format,
+                           version=commit.version if commit else None,
+                           identifier=commit.identifier if commit else None,
+                           metadata_location=commit.metadata_location if commit else None)
 
     # ------------------------------------------------------------ checks
     def _check_drift(self, current: list[dict[str, Any]], entry: Any) -> dict[str, Any] | None:
@@ -295,6 +301,7 @@ class TableJob:
             "writer": run.writer(),
             "on_driver": run.writer() == "arrow" and self.on_driver(spec),
             "compression": cfg.output.compression,
+            "format": cfg.table(self.table).format or cfg.output.format,
             "partition_stats": stats,
             "seconds": round(seconds, 3),
             "spark_session": self.session_id,

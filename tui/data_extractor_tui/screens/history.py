@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
     from ..app import DataExtractorApp
 
-PUBLISHED = (("finished", "finished"), ("table", "table"), ("rows", "rows"), ("size", "size"), ("files", "files"),
-             ("time", "time"), ("strategy", "strategy"), ("parts", "parts"), ("run id", "run"))
+PUBLISHED = (("finished", "finished"), ("table", "table"), ("format", "format"), ("rows", "rows"), ("size", "size"),
+             ("files", "files"), ("time", "time"), ("strategy", "strategy"), ("parts", "parts"), ("run id", "run"))
 STATE = (("table", "table"), ("watermark", "watermark"), ("last run", "finished"), ("outcome", "outcome"),
          ("rows", "rows"), ("window / error", "detail"))
 
@@ -86,7 +86,7 @@ class HistoryScreen(Screen[None]):
         table.clear()
         clock = self.app.clock
         for i, t in enumerate(message.tables):
-            table.add_row(Text(clock.minute_of_iso(t.finished_at)), Text(t.table),
+            table.add_row(Text(clock.minute_of_iso(t.finished_at)), Text(t.table), Text(t.format_text),
                           Text(f"{t.rows:,}", justify="right"), Text(size_text(t.bytes), justify="right"),
                           Text(str(t.files), justify="right"), Text(f"{t.seconds:.1f} s", justify="right"),
                           Text(t.strategy or ""), Text(str(t.partitions or ""), justify="right"),
@@ -129,5 +129,14 @@ class HistoryScreen(Screen[None]):
             detail.update("")
             return
         t = self.entries[table.cursor_row]
-        detail.update(Text(f"{t.table} → {t.path}\nRead it with pyarrow.parquet.read_table({t.path!r}) "
-                           f"or spark.read.parquet({t.path!r})."))
+        detail.update(Text(f"{t.table} → {t.path}\n{read_hint(t)}"))
+
+
+def read_hint(t: PublishedTable) -> str:
+    """How to read a published table back, in its format."""
+    if t.format == "delta":
+        return f"Read it with deltalake.DeltaTable({t.path!r}) or spark.read.format('delta').load({t.path!r})."
+    if t.format == "iceberg":
+        return (f"Read it from the catalog as {t.identifier}, or with "
+                f"pyiceberg StaticTable.from_metadata({t.metadata_location!r}).")
+    return f"Read it with pyarrow.parquet.read_table({t.path!r}) or spark.read.parquet({t.path!r})."
