@@ -104,8 +104,6 @@ def get_session(cfg: SparkConfig) -> SparkSession:
         conf.update({k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in cfg.conf.items()})
         for k, v in conf.items():
             builder = builder.config(k, v)
-        if local and mode == "local":
-            _preload_driver_modules()
         with warnings.catch_warnings():
             # A local Connect server takes the static settings at start; the client's echo of them warns.
             warnings.simplefilter("ignore", UserWarning)
@@ -116,20 +114,6 @@ def get_session(cfg: SparkConfig) -> SparkSession:
             session.sparkContext.setLogLevel("FATAL")  # task errors come back to us as exceptions
         _state.update(session=session, owned=True, seconds=time.monotonic() - t0)
         return session
-
-
-def _preload_driver_modules() -> None:
-    """Import what SparkContext's start imports on the driver (pandas, via pyspark's type converters) on a
-    thread, while the JVM boots, rather than after it (about 0.4 s off a CLI run's critical path)."""
-    import importlib
-
-    def load() -> None:
-        try:
-            importlib.import_module("pyspark.testing.utils")
-        except Exception:  # noqa: BLE001 - only a head start; SparkContext imports what it needs itself
-            pass
-
-    threading.Thread(target=load, daemon=True, name="dx-preload").start()
 
 
 def _classic_local(session: Any) -> bool:
