@@ -15,6 +15,7 @@ from data_extractor.output.publish import TableOutput
 from data_extractor.run import events as ev
 from data_extractor.run.results import TableResult
 from data_extractor.source.catalog import split_name
+from data_extractor.spark import python_reader
 from data_extractor.spark.tasks import ReadSpec
 
 if TYPE_CHECKING:
@@ -223,9 +224,7 @@ class TableJob:
                                      cfg.output.max_rows_per_file)
             return sum(s["rows"] for s in stats), stats
         if reader == "python":
-            from data_extractor.spark.datasource import read_frame
-
-            frame = read_frame(session, spec)
+            frame = python_reader.read_frame(session, spec)
         else:
             if spec.snapshot:
                 raise UserError("the jdbc reader cannot join a shared snapshot; use spark.reader: python")

@@ -31,6 +31,9 @@ DEFAULT_CONF = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.scheduler.mode": "FAIR",
     "spark.ui.showConsoleProgress": "false",
+    # Dates before 1582 as they are (proleptic Gregorian): Spark 4's default, Spark 3.5 would refuse them.
+    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
 }
 LOCAL_CONF = {
     "spark.ui.enabled": "false",
