@@ -10,6 +10,8 @@ import importlib.util
 import logging
 import threading
 
+from data_extractor.errors import ExtractorError
+
 log = logging.getLogger("data_extractor.spark")
 _said: set[str] = set()
 _said_lock = threading.Lock()
@@ -22,6 +24,13 @@ def pyspark_version() -> str | None:
     except ImportError:
         return None
     return str(pyspark.__version__)
+
+
+def require_pyspark() -> None:
+    """Raise one clear sentence when there is no pyspark to start."""
+    if not _importable("pyspark"):
+        raise ExtractorError("pyspark is not installed: pip install 'data-extractor[spark]' (a Spark cluster or "
+                             "a Databricks runtime brings its own; use that one)")
 
 
 def _importable(module: str) -> bool:

@@ -17,6 +17,8 @@ import time
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from data_extractor.spark.features import require_pyspark
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
@@ -75,6 +77,7 @@ def get_session(cfg: SparkConfig) -> SparkSession:
         if _state["session"] is not None:
             return _state["session"]
         t0 = time.monotonic()
+        require_pyspark()
         from pyspark.sql import SparkSession
 
         active = SparkSession.getActiveSession()
