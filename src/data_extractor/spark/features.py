@@ -61,10 +61,10 @@ def say_once(key: str, message: str, *args: object) -> None:
 
 def describe() -> list[tuple[str, bool, str]]:
     """(feature, present, what it enables or what stands in for it), for `doctor`."""
-    ds = python_datasource()
+    ds, connect = python_datasource(), connect_client()
     return [
         ("Python Data Source API", ds, "reader python with writer spark reads through it" if ds else
          "reader python with writer spark feeds Arrow batches to Spark's writer through mapInArrow instead"),
-        ("Spark Connect client", connect_client(), "spark.remote (Databricks serverless, shared clusters)"
-         if connect_client() else "spark.remote needs pip install 'pyspark[connect]' of the same version"),
+        ("Spark Connect client", connect, "spark.remote (Databricks serverless, shared clusters)"
+         if connect else "spark.remote needs pip install 'pyspark[connect]' of the same version"),
     ]
