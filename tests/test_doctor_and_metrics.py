@@ -71,3 +71,17 @@ def test_a_run_writes_prometheus_metrics(healthy, tmp_path, spark):
     assert families["data_extractor_run_success"].samples[0].value == 0
     last = {s.labels["table"] for s in families["data_extractor_table_last_success_timestamp_seconds"].samples}
     assert last == {"public.doc_ok"}
+
+
+def test_doctor_reports_the_spark_version_and_what_it_enables(healthy, tmp_path):
+    import pyspark
+
+    path = tmp_path / "ok.yaml"
+    path.write_text(yaml.safe_dump(healthy))
+    proc = doctor(path, "--no-spark")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("PASS  pyspark:"))
+    assert f"pyspark {pyspark.__version__}" in line
+    spark4 = int(pyspark.__version__.split(".")[0]) >= 4  # the Python Data Source API came with Spark 4.0
+    assert ("Python Data Source API: yes" if spark4 else "Python Data Source API: no, reader python with "
+            "writer spark feeds Arrow batches to Spark's writer through mapInArrow instead") in line

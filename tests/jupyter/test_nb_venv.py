@@ -8,6 +8,7 @@ module of its own.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import sysconfig
@@ -27,7 +28,8 @@ def test_the_ipywidgets7_venv_sees_the_packages_of_a_venv_it_is_made_from(tmp_pa
                                capture_output=True, text=True, check=True).stdout.strip())
     (site / "system.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # what `pip install` would bring
     (site / "only_in_the_user_venv.py").write_text("HERE = True\n")
-    env = {**child_env(), "DX_IPYWIDGETS7_VENV": str(tmp_path / "ipywidgets7")}
+    env = {**child_env(), "DX_IPYWIDGETS7_VENV": str(tmp_path / "ipywidgets7"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")]))}
     made = subprocess.run([str(python), "-c", "import nb_venv; print(nb_venv.ipywidgets7_python())"], cwd=HERE,
                           env=env, capture_output=True, text=True, timeout=600)
     if made.returncode != 0 and "offline" in made.stderr:

@@ -10,6 +10,7 @@ import threading
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from data_extractor import humanize
 from data_extractor.run import events as ev
@@ -112,7 +113,7 @@ class RunView:
         for t in result.tables:
             colour = {"succeeded": "green", "failed": "red"}.get(t.status, "yellow")
             table.add_row(t.table, f"[{colour}]{t.status}[/]", f"{t.rows:,}", str(t.files), humanize.size(t.bytes),
-                          f"{t.seconds:.1f}", _short(t.path, root) or t.error or "")
+                          f"{t.seconds:.1f}", Text(_short(t.path, root) or t.error or ""))  # not markup
         if root:
             table.caption, table.caption_justify = f"output under {root}", "left"
         Console(highlight=False).print(table)

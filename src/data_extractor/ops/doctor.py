@@ -22,6 +22,23 @@ from data_extractor.run.state import StateStore
 from data_extractor.source.dialects.base import Check, TableRef
 from data_extractor.spark.probe import FIX_PYTHON, check_executors, is_cluster
 from data_extractor.spark.ship import ship
+from data_extractor.spark import features
+
+
+def _pyspark() -> Check:
+    version = features.pyspark_version()
+    if version is None:
+        return Check("pyspark", False, "pyspark is not installed", "pip install 'pyspark>=3.5,<5' (on Databricks "
+                     "and clusters, use the runtime's own pyspark)")
+    if _release(version) < (3, 5):
+        return Check("pyspark", False, f"pyspark {version}", "Spark 3.5 or newer is needed: pip install "
+                     "'pyspark>=3.5,<5', or a runtime with Spark 3.5+ (Databricks 14.3 LTS or later)")
+    found = "; ".join(f"{name}: {'yes' if ok else 'no'}, {what}" for name, ok, what in features.describe())
+    return Check("pyspark", True, f"pyspark {version}; {found}")
+
+
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", version)[:2])
 
 
 def _java() -> Check:
@@ -33,9 +50,11 @@ def _java() -> Check:
     out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30).stderr
     m = re.search(r'version "(\d+)(?:\.(\d+))?', out)
     major = int(m[1]) if m and m[1] != "1" else int(m[2]) if m and m[2] else 0
-    if major not in (17, 21):
-        return Check("java", False, f"{java}: Java {major or '?'}", "Spark 4 needs Java 17 or 21: install one and "
-                     "point JAVA_HOME at it")
+    spark = _release(features.pyspark_version() or "4")
+    allowed = (17, 21) if spark >= (4,) else (8, 11, 17)
+    if major not in allowed:
+        return Check("java", False, f"{java}: Java {major or '?'}", f"Spark {'.'.join(map(str, spark))} needs Java "
+                     f"{' or '.join(map(str, allowed))}: install one and point JAVA_HOME at it")
     return Check("java", True, f"{java}: Java {major}")
 
 
@@ -56,6 +75,7 @@ def run_checks(config_path: str, spark: bool = True) -> Iterator[Check]:
         yield Check("config", False, str(exc), "fix the file as the message says")
         return
     yield Check("config", True, f"{config_path}: {len(config.tables)} table(s)")
+    yield _pyspark()
     yield _java()
     ex = Extractor(config)
     if spark:

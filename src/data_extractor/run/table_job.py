@@ -15,6 +15,7 @@ from data_extractor.output.lakehouse import open_output
 from data_extractor.run import events as ev
 from data_extractor.run.results import TableResult
 from data_extractor.source.catalog import split_name
+from data_extractor.spark import python_reader
 from data_extractor.spark.tasks import ReadSpec
 
 if TYPE_CHECKING:
@@ -249,9 +250,7 @@ class TableJob:
         if cfg.output.writer == "arrow":
             log.info("writer: spark (the arrow writer needs the python reader and a path pyarrow can reach)")
         if reader == "python":
-            from data_extractor.spark.datasource import read_frame
-
-            frame = read_frame(session, spec)
+            frame = python_reader.read_frame(session, spec)
         else:
             if spec.snapshot:
                 raise UserError("the jdbc reader cannot join a shared snapshot; use spark.reader: python")

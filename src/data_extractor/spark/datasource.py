@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pyspark.sql.datasource import DataSource, DataSourceReader, InputPartition
 
 from data_extractor.source.typemap import spark_ddl
+from data_extractor.spark.python_reader import spark_arrow_schema
 from data_extractor.spark.tasks import read_partition
 
 if TYPE_CHECKING:
@@ -67,13 +68,8 @@ class PlanReader(DataSourceReader):
         return [InputPartition(i) for i in range(len(_unpack(self.options).predicates))]
 
     def read(self, partition: InputPartition) -> Iterator[pa.RecordBatch]:
-        import pyarrow as pa
-
-
         spec = _unpack(self.options)
-        # Spark's Arrow reader takes 32-bit offsets (string, binary), not the large variants.
-        small = {pa.large_string(): pa.string(), pa.large_binary(): pa.binary()}
-        schema = pa.schema([f.with_type(small.get(f.type, f.type)) for f in spec.schema()])
+        schema = spark_arrow_schema(spec)
         for batch in read_partition(spec, partition.value):
             yield batch.cast(schema)
 

@@ -56,8 +56,11 @@ def _parsed(column: ColumnInfo) -> Column:
     """A date or timestamp column's text as its type, or a failure naming the column (infinity, BC)."""
     from pyspark.sql import functions as F
 
-    text = F.col(f"`{column.name}`")
-    value = text.try_cast(column.spark_type)
+    quoted = f"`{column.name.replace('`', '``')}`"
+    text = F.col(quoted)
+    # Column.try_cast is Spark 4; the SQL function is there on 3.5 too.
+    value = text.try_cast(column.spark_type) if hasattr(type(text), "try_cast") else \
+        F.expr(f"try_cast({quoted} AS {column.spark_type})")
     message = (f"column {column.name!r}: a value cannot be represented as {column.spark_type} "
                "(infinity or a date BC); filter it out with where: or leave the column out of columns:")
     fits = value.isNotNull() & ~text.endswith(" BC")  # Spark would read '0044-03-15 BC' as the year 44 AD

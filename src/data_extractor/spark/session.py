@@ -18,6 +18,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from data_extractor.spark.jvm import launching
+from data_extractor.spark.features import require_pyspark
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -33,6 +34,9 @@ DEFAULT_CONF = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.scheduler.mode": "FAIR",
     "spark.ui.showConsoleProgress": "false",
+    # Dates before 1582 as they are (proleptic Gregorian): Spark 4's default, Spark 3.5 would refuse them.
+    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
 }
 LOCAL_CONF = {
     "spark.ui.enabled": "false",
@@ -74,6 +78,7 @@ def get_session(cfg: SparkConfig) -> SparkSession:
         if _state["session"] is not None:
             return _state["session"]
         t0 = time.monotonic()
+        require_pyspark()
         from pyspark.sql import SparkSession
 
         active = SparkSession.getActiveSession()
@@ -106,8 +111,6 @@ def get_session(cfg: SparkConfig) -> SparkSession:
         conf.update({k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in cfg.conf.items()})
         for k, v in conf.items():
             builder = builder.config(k, v)
-        if local and mode == "local":
-            _preload_driver_modules()
         with warnings.catch_warnings():
             # A local Connect server takes the static settings at start; the client's echo of them warns.
             warnings.simplefilter("ignore", UserWarning)
@@ -119,20 +122,6 @@ def get_session(cfg: SparkConfig) -> SparkSession:
             session.sparkContext.setLogLevel("FATAL")  # task errors come back to us as exceptions
         _state.update(session=session, owned=True, seconds=time.monotonic() - t0)
         return session
-
-
-def _preload_driver_modules() -> None:
-    """Import what SparkContext's start imports on the driver (pandas, via pyspark's type converters) on a
-    thread, while the JVM boots, rather than after it (about 0.4 s off a CLI run's critical path)."""
-    import importlib
-
-    def load() -> None:
-        try:
-            importlib.import_module("pyspark.testing.utils")
-        except Exception:  # noqa: BLE001 - only a head start; SparkContext imports what it needs itself
-            pass
-
-    threading.Thread(target=load, daemon=True, name="dx-preload").start()
 
 
 def _classic_local(session: Any) -> bool:
