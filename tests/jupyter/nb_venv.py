@@ -16,7 +16,8 @@ from side_venv import Unavailable, child_env, side_python, venv_path
 __all__ = ["Unavailable", "child_env", "ipywidgets7_python", "VENV"]
 
 VERSION = "7.8.1"
-VENV = Path(os.environ.get("DX_IPYWIDGETS7_VENV") or venv_path(Path(tempfile.gettempdir()) / f"dx-ipywidgets-{VERSION}"))
+VENV = Path(os.environ.get("DX_IPYWIDGETS7_VENV")
+            or venv_path(Path(tempfile.gettempdir()) / f"dx-ipywidgets-{VERSION}"))
 
 
 def ipywidgets7_python() -> Path:

@@ -20,9 +20,9 @@ from data_extractor.output.fs import for_output, local_path
 from data_extractor.output.stores import NATIVE, scheme
 from data_extractor.run.state import StateStore
 from data_extractor.source.dialects.base import Check, TableRef
+from data_extractor.spark import features
 from data_extractor.spark.probe import FIX_PYTHON, check_executors, is_cluster
 from data_extractor.spark.ship import ship
-from data_extractor.spark import features
 
 
 def _pyspark() -> Check:

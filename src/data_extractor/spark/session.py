@@ -17,8 +17,8 @@ import time
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from data_extractor.spark.jvm import launching
 from data_extractor.spark.features import require_pyspark
+from data_extractor.spark.jvm import launching
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
