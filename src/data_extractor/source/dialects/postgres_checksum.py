@@ -1,0 +1,42 @@
+"""PostgreSQL's canonical forms for `verify` (see `checksum.py`); measured equal to DuckDB over the Parquet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from data_extractor.source.dialects.base import ColumnInfo
+from data_extractor.source.dialects.checksum import ChecksumSQL, decimal_scale, kind_of
+
+TS = "'YYYY-MM-DD HH24:MI:SS.US'"
+
+
+class PostgresChecksum(ChecksumSQL):
+    def md5_int(self, text_sql: str) -> str:
+        return f"('x' || RIGHT(MD5({text_sql}), 12))::bit(48)::bigint"
+
+    def prepare(self, conn: Any) -> None:
+        cur = conn.cursor()
+        try:
+            cur.execute("SET TimeZone = 'UTC'")
+        finally:
+            cur.close()
+
+    def canonical(self, expr: str, column: ColumnInfo) -> str:
+        kind = kind_of(column.spark_type)
+        if kind == "int":
+            return f"({expr})::text"
+        if kind == "bool":
+            return f"({expr})::int::text"
+        if kind == "decimal":
+            return f"ROUND(({expr})::numeric, {decimal_scale(column.spark_type)[1]})::text"
+        if kind == "float":  # the exact bits, read as a signed 64-bit integer
+            return f"(('x' || ENCODE(FLOAT8SEND(({expr})::float8), 'hex'))::bit(64)::bigint)::text"
+        if kind == "binary":
+            return f"ENCODE({expr}, 'hex')"
+        if kind == "date":
+            return f"TO_CHAR({expr}, 'YYYY-MM-DD')"
+        if kind in ("timestamp", "ntz"):
+            if "time zone" in column.source_type and "without" not in column.source_type:
+                expr = f"({expr}) AT TIME ZONE 'UTC'"
+            return f"TO_CHAR({expr}, {TS})"
+        return self.escaped(f"({expr})::text")
