@@ -39,4 +39,7 @@ class PostgresChecksum(ChecksumSQL):
             if "time zone" in column.source_type and "without" not in column.source_type:
                 expr = f"({expr}) AT TIME ZONE 'UTC'"
             return f"TO_CHAR({expr}, {TS})"
+        if column.source_type.startswith(("character(", "bpchar")) or column.source_type == "character":
+            # char(n) as read, padded (a cast to text strips the padding)
+            return self.escaped(f"CASE WHEN ({expr}) IS NOT NULL THEN CONCAT({expr}) END")
         return self.escaped(f"({expr})::text")
