@@ -19,8 +19,8 @@ TWO_52 = "4503599627370496"
 def double_bits(x: str) -> str:
     """SQL for the IEEE-754 bits of double `x` as a signed 64-bit integer."""
     ax = f"ABS({x})"
-    e0 = f"FLOOR(LOG2({ax}))"
-    e = f"({e0} + ({e0} < 1023 AND {ax} >= POW(2, LEAST({e0} + 1, 1023))) - ({ax} < POW(2, {e0})))"
+    e0 = f"CAST(LEAST(FLOOR(LOG2({ax})), 1023) AS SIGNED)"  # LOG2 of the largest doubles rounds up to 1024
+    e = f"({e0} + ({e0} < 1023 AND {ax} >= POW(2, {e0} + ({e0} < 1023))) - ({ax} < POW(2, {e0})))"
     normal = f"(({e} + 1023) * {TWO_52} + CAST(({ax} / POW(2, {e}) - 1) * {TWO_52} AS SIGNED))"
     subnormal = f"CAST({ax} * POW(2, 1022) * {TWO_52} AS SIGNED)"
     positive = f"(CASE WHEN {ax} >= POW(2, -1022) THEN {normal} ELSE {subnormal} END)"
