@@ -123,7 +123,8 @@ SOURCE_CHANGES = {
     "f8": "CASE WHEN f8 = 0 THEN 5e-324::float8 ELSE f8 * (1 + 2.2e-16) END", "txt": "txt || 'x'",
     "chr": "'zz'", "flag": "NOT flag", "day": "day - 1", "ts": "ts + interval '1 microsecond'",
     "tstz": "tstz + interval '1 microsecond'", "bin": "bin || '\\x00'::bytea", "uid": "gen_random_uuid()",
-    "jsb": "'{\"a\": 1}'", "ivl": "ivl + interval '1 microsecond'", "mood": "'sad'",
+    "jsb": "'{\"a\": 1}'", "ivl": "ivl + interval '1 microsecond'",
+    "mood": "CASE WHEN mood = 'sad' THEN 'ok' ELSE 'sad' END",
 }
 
 

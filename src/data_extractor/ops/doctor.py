@@ -19,6 +19,7 @@ from data_extractor.errors import ExtractorError, one_line
 from data_extractor.output.fs import local_path
 from data_extractor.run.state import StateStore
 from data_extractor.source.dialects.base import Check, TableRef
+from data_extractor.source.dialects.checksum import checksum_for
 
 
 def _java() -> Check:
@@ -76,6 +77,8 @@ def run_checks(config_path: str, spark: bool = True) -> Iterator[Check]:
                  "create the folder or fix its permissions, or change output.path")
     yield _guard("state", lambda: _state(config.output.path),
                  "restore the named state file from a backup, or delete it to start that table over")
+    yield _guard("verify", lambda: _verify(ex, config_path),
+                 "pip install 'data-extractor[verify]' (DuckDB reads the Parquet side)")
     ex.close()
 
 
@@ -89,6 +92,17 @@ def _readable(ex: Any, entry: Any) -> Check:
     finally:
         cur.close()
     return Check(f"read {entry.name}", True, f"{len(cols)} column(s) readable")
+
+
+def _verify(ex: Any, config_path: str) -> Check:
+    """Whether `data-extractor verify` can prove this source's extracts (its checksum SQL, and DuckDB)."""
+    import importlib.util
+
+    checksum_for(ex.dialect)  # a source without checksum SQL fails here, in one sentence
+    if importlib.util.find_spec("duckdb") is None:
+        return Check("verify", False, "DuckDB is not installed, so published tables cannot be checked")
+    return Check("verify", True, f"`data-extractor verify -c {config_path}` proves published tables equal "
+                 f"{ex.dialect.name}, down to the key of any row that differs")
 
 
 def _writable(root: str) -> Check:
