@@ -128,3 +128,16 @@ def test_sqlite_renders_like_the_oracle(tmp_path, kind):
     finally:
         conn.close()
     assert got == _expected("float" if kind == "double" else "string", values)
+
+
+def test_postgres_text_hash_is_mirrored_on_the_parquet_side(pg_conn):
+    """`hashtextextended` (PostgreSQL's row hash) equals `pg_hash`, vectorised and one by one, at every length."""
+    from data_extractor.source.dialects.pg_hash import VECTOR_MAX, hash_one, string_hashes
+
+    rng = random.Random(3)
+    texts = [""] + ["".join(rng.choice("ab|\\é😀\x01") for _ in range(n)) for n in range(1, 80)]
+    texts += ["x" * (VECTOR_MAX + 7), "€" * 1000]
+    got = [pg_conn.execute("SELECT hashtextextended(%s COLLATE \"C\", 0)", (t,)).fetchone()[0] for t in texts]
+    assert [hash_one(t.encode()) for t in texts] == got
+    assert string_hashes(pa.array(texts)).tolist() == got
+    assert string_hashes(pa.array(texts[::-1]).slice(3)).tolist() == got[::-1][3:]

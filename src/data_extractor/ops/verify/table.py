@@ -20,6 +20,7 @@ from typing import Any
 from data_extractor.errors import one_line
 from data_extractor.ops.verify.report import NOW_NOTE, CellDiff, PartitionDiff, RowDiff, TableVerdict
 from data_extractor.source.dialects import parquet_checksum as pq_sql
+from data_extractor.source.dialects import pg_hash
 from data_extractor.source.dialects.base import ColumnInfo, Literal, TableRef
 from data_extractor.source.dialects.checksum import ChecksumSQL, kind_of
 
@@ -27,6 +28,7 @@ FACTOR = 32  # segments per bisection step
 LEAF = 2_000  # rows fetched from each side once a segment is this small
 FETCH_CAP = 200_000  # never fetch more rows than this for one segment
 SPLITTABLE = ("int", "decimal", "date", "timestamp", "ntz", "string")
+BATCH_ROWS = 100_000  # row texts hashed per numpy pass (PostgreSQL sources)
 Sums = dict[int, tuple[int, int]]
 
 
@@ -74,8 +76,11 @@ class TableCheck:
                       params: Sequence[Any] = (), cuts: Sequence[Any] = ()) -> dict[tuple[int, int], tuple[int, int]]:
         if not files:
             return {}
-        sql = pq_sql.checksum_sql(files, self.pairs, part_of, self.key.name if cuts and self.key else None,
-                                  len(cuts), cond)
+        key = self.key.name if cuts and self.key else None
+        if self.cs.row_hash == "pg_lookup3":
+            sql = pq_sql.checksum_sql(files, self.pairs, part_of, key, len(cuts), cond, texts=True)
+            return sum_texts(con.execute(sql, [*params, *cuts]).to_arrow_reader(BATCH_ROWS))
+        sql = pq_sql.checksum_sql(files, self.pairs, part_of, key, len(cuts), cond)
         rows = con.execute(sql, [*params, *cuts]).fetchall()
         return {(int(p), int(s)): (int(n), int(h or 0)) for p, s, n, h in rows}
 
@@ -260,6 +265,30 @@ class TableCheck:
                 if cells:
                     out.append(RowDiff(key, "changed", cells))
         return out
+
+
+def sum_texts(batches: Any) -> dict[tuple[int, int], tuple[int, int]]:
+    """(count, exact sum of PostgreSQL text hashes) per (partition, segment), from batches of (part, seg, text)."""
+    import numpy as np
+
+    out: dict[tuple[int, int], list[int]] = {}
+    for batch in batches:
+        if not batch.num_rows:
+            continue
+        hashes = pg_hash.string_hashes(batch.column(2))
+        groups = batch.column(0).to_numpy().astype(np.int64) * 1_000_003 + batch.column(1).to_numpy()
+        ids, inverse = np.unique(groups, return_inverse=True)
+        # exact int64 sums of the high and low 32 bits (no overflow below 2^31 rows), joined in Python ints
+        high = np.zeros(len(ids), np.int64)
+        low = np.zeros(len(ids), np.int64)
+        np.add.at(high, inverse, hashes >> 32)
+        np.add.at(low, inverse, hashes & 0xFFFFFFFF)
+        counts = np.bincount(inverse, minlength=len(ids))
+        for g, n, hi, lo in zip(ids.tolist(), counts.tolist(), high.tolist(), low.tolist(), strict=True):
+            acc = out.setdefault((g // 1_000_003, g % 1_000_003), [0, 0])
+            acc[0] += n
+            acc[1] += (hi << 32) + lo
+    return {k: (v[0], v[1]) for k, v in out.items()}
 
 
 def _text(value: Any) -> str | None:

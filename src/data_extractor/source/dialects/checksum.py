@@ -57,6 +57,7 @@ class ChecksumSQL:
 
     concat_op: ClassVar[str] = " || "
     sum_function: ClassVar[str] = "SUM"
+    row_hash: ClassVar[str] = "md5"  # or "pg_lookup3": PostgreSQL's hashtextextended (see `pg_hash`)
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
@@ -68,8 +69,8 @@ class ChecksumSQL:
     def concat(self, parts: Sequence[str]) -> str:
         return self.concat_op.join(parts) if len(parts) > 1 else parts[0]
 
-    def md5_int(self, text_sql: str) -> str:
-        """The last 12 hex digits of md5(text) as an integer."""
+    def hash_int(self, text_sql: str) -> str:
+        """The row hash of a text as an integer: by default the last 12 hex digits of its md5."""
         raise NotImplementedError
 
     def canonical(self, expr: str, column: ColumnInfo) -> str:
@@ -132,7 +133,7 @@ class ChecksumSQL:
                      cuts: Sequence[Literal] = ()) -> str:
         """Rows of (segment, count, sum of row hashes): one segment, or one per cut of `key`'s range."""
         seg = self.segment_expr(self.dialect.quote(key.name), cuts) if key is not None else "0"
-        inner = (f"SELECT {seg} AS dx_seg, {self.md5_int(self.row_text(columns))} AS dx_h "
+        inner = (f"SELECT {seg} AS dx_seg, {self.hash_int(self.row_text(columns))} AS dx_h "
                  f"FROM {self.table_sql(table, where, as_of)}")
         count = self.dialect.count_function
         return (f"SELECT dx_seg, {count}(*), {self.sum_function}(dx_h) FROM ({inner}) dx_s "

@@ -35,7 +35,7 @@ class MySQLChecksum(ChecksumSQL):
     def concat(self, parts: Sequence[str]) -> str:
         return f"CONCAT({', '.join(parts)})" if len(parts) > 1 else parts[0]
 
-    def md5_int(self, text_sql: str) -> str:
+    def hash_int(self, text_sql: str) -> str:
         return f"CAST(CONV(RIGHT(MD5({text_sql}), 12), 16, 10) AS UNSIGNED)"
 
     def prepare(self, conn: Any) -> None:

@@ -29,7 +29,7 @@ def number_format(precision: int, scale: int) -> str:
 
 
 class OracleChecksum(ChecksumSQL):
-    def md5_int(self, text_sql: str) -> str:
+    def hash_int(self, text_sql: str) -> str:
         return f"TO_NUMBER(SUBSTR(RAWTOHEX(STANDARD_HASH({text_sql}, 'MD5')), 21), 'XXXXXXXXXXXX')"
 
     def prepare(self, conn: Any) -> None:

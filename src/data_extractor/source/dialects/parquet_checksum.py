@@ -59,11 +59,15 @@ def canonical(name: str, spark_type: str) -> str:
             f"'|', {text_literal(chr(92) + '|')})")
 
 
-def row_hash(columns: Sequence[tuple[str, str]]) -> str:
-    """md5-int of the row text over (name, Spark type) pairs."""
+def row_text(columns: Sequence[tuple[str, str]]) -> str:
+    """The row text over (name, Spark type) pairs."""
     parts = [f"COALESCE({canonical(n, t)}, {text_literal(NULL_TEXT)})" for n, t in columns]
-    text = " || '|' || ".join(parts)
-    return f"CAST('0x' || RIGHT(MD5({text}), 12) AS BIGINT)"
+    return " || '|' || ".join(parts)
+
+
+def row_hash(columns: Sequence[tuple[str, str]]) -> str:
+    """md5-int of the row text."""
+    return f"CAST('0x' || RIGHT(MD5({row_text(columns)}), 12) AS BIGINT)"
 
 
 def files_source(files: Sequence[str]) -> str:
@@ -72,9 +76,10 @@ def files_source(files: Sequence[str]) -> str:
 
 
 def checksum_sql(files: Sequence[str], columns: Sequence[tuple[str, str]], part_of: dict[str, int],
-                 key: str | None = None, cuts: int = 0, where: str | None = None) -> str:
+                 key: str | None = None, cuts: int = 0, where: str | None = None, texts: bool = False) -> str:
     """Rows of (partition, segment, count, sum) over the files; `cuts` = number of `?` cut parameters on `key`,
-    `where` a condition with its own `?` parameters (bound before the cuts)."""
+    `where` a condition with its own `?` parameters (bound before the cuts). With `texts`, rows of (partition,
+    segment, row text) instead, for a hash computed outside DuckDB (`pg_hash`)."""
     part = "0"
     if len(set(part_of.values())) > 1:
         whens = " ".join(f"WHEN {text_literal(f)} THEN {i}" for f, i in part_of.items())
@@ -84,6 +89,8 @@ def checksum_sql(files: Sequence[str], columns: Sequence[tuple[str, str]], part_
         whens = " ".join(f"WHEN {quote(key)} < ? THEN {i}" for i in range(cuts))
         seg = f"CASE {whens} ELSE {cuts} END"
     cond = f" WHERE {where}" if where else ""
+    if texts:
+        return f"SELECT {part} AS dx_part, {seg} AS dx_seg, {row_text(columns)} FROM {files_source(files)}{cond}"
     return (f"SELECT {part} AS dx_part, {seg} AS dx_seg, COUNT(*), SUM({row_hash(columns)}) "
             f"FROM {files_source(files)}{cond} GROUP BY ALL")
 

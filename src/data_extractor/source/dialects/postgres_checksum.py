@@ -11,13 +11,20 @@ TS = "'YYYY-MM-DD HH24:MI:SS.US'"
 
 
 class PostgresChecksum(ChecksumSQL):
-    def md5_int(self, text_sql: str) -> str:
-        return f"('x' || RIGHT(MD5({text_sql}), 12))::bit(48)::bigint"
+    # PostgreSQL's md5 costs ~3 µs a call (OpenSSL's EVP layer), its own text hash ~0.1 µs; `pg_hash` computes the
+    # same hash on the Parquet side. "md5" (the other sides' hash) stays available, e.g. for the bench.
+    row_hash = "pg_lookup3"
+
+    def hash_int(self, text_sql: str) -> str:
+        if self.row_hash == "md5":
+            return f"('x' || RIGHT(MD5({text_sql}), 12))::bit(48)::bigint"
+        return f"HASHTEXTEXTENDED(({text_sql}) COLLATE \"C\", 0)"
 
     def prepare(self, conn: Any) -> None:
         cur = conn.cursor()
         try:
             cur.execute("SET TimeZone = 'UTC'")
+            cur.execute("SET DateStyle = 'ISO, YMD'")  # dates as YYYY-MM-DD by a plain cast (4x to_char's speed)
         finally:
             cur.close()
 
@@ -28,13 +35,16 @@ class PostgresChecksum(ChecksumSQL):
         if kind == "bool":
             return f"({expr})::int::text"
         if kind == "decimal":
-            return f"ROUND(({expr})::numeric, {decimal_scale(column.spark_type)[1]})::text"
+            scale = decimal_scale(column.spark_type)[1]
+            if column.source_type.replace(" ", "").endswith(f",{scale})") and "numeric" in column.source_type:
+                return f"({expr})::text"  # already exactly that scale
+            return f"ROUND(({expr})::numeric, {scale})::text"
         if kind == "float":  # the exact bits, read as a signed 64-bit integer
             return f"(('x' || ENCODE(FLOAT8SEND(({expr})::float8), 'hex'))::bit(64)::bigint)::text"
         if kind == "binary":
             return f"ENCODE({expr}, 'hex')"
         if kind == "date":
-            return f"TO_CHAR({expr}, 'YYYY-MM-DD')"
+            return f"({expr})::text"
         if kind in ("timestamp", "ntz"):
             if "time zone" in column.source_type and "without" not in column.source_type:
                 expr = f"({expr}) AT TIME ZONE 'UTC'"

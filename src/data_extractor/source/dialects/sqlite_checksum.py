@@ -61,7 +61,7 @@ class SQLiteChecksum(ChecksumSQL):
         super().__init__(dialect)
         self.columns: dict[str, ColumnInfo] = {}
 
-    def md5_int(self, text_sql: str) -> str:
+    def hash_int(self, text_sql: str) -> str:
         return f"dx_md5int({text_sql})"
 
     def prepare(self, conn: Any) -> None:

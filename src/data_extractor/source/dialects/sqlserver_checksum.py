@@ -23,7 +23,7 @@ class SQLServerChecksum(ChecksumSQL):
     def concat(self, parts: Sequence[str]) -> str:
         return f"CONCAT({', '.join(parts)})" if len(parts) > 1 else parts[0]
 
-    def md5_int(self, text_sql: str) -> str:
+    def hash_int(self, text_sql: str) -> str:
         text = f"CAST(CAST({text_sql} AS NVARCHAR(MAX)) COLLATE {UTF8} AS VARCHAR(MAX))"
         hexed = f"RIGHT(CONVERT(VARCHAR(32), HASHBYTES('MD5', {text}), 2), 12)"
         return f"CAST(CONVERT(BIGINT, CONVERT(VARBINARY(8), {hexed}, 2)) AS DECIMAL(38, 0))"
