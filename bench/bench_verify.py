@@ -21,6 +21,7 @@ from benchlib import fill as fill_table
 
 from data_extractor import Extractor
 from data_extractor.ops.verify import verify_tables
+from data_extractor.source.dialects.postgres_checksum import PostgresChecksum
 
 
 def main() -> None:
@@ -66,8 +67,16 @@ def main() -> None:
                 return time.perf_counter() - t0, tree_rss(os.getpid())
             return run
 
+        def verify_md5() -> None:
+            PostgresChecksum.row_hash = "md5"  # the other databases' row hash, for comparison
+            try:
+                verify_equal()
+            finally:
+                PostgresChecksum.row_hash = "pg_lookup3"
+
         methods = {"extract (run, writer arrow)": plain(extract), "verify, equal": plain(verify_equal),
-                   "verify, one changed source row (bisection)": with_change(verify_changed)}
+                   "verify, one changed source row (bisection)": with_change(verify_changed),
+                   "verify, equal, md5 row hash in PostgreSQL": plain(verify_md5)}
         for fn in methods.values():
             fn()  # warm-up: Spark, Python workers, DuckDB, caches
         results = interleave(methods, args.rounds)

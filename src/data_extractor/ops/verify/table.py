@@ -102,25 +102,19 @@ class TableCheck:
                                  "which DuckDB may order differently (a row then shows as missing on one side)")
         con = pq_sql.connect()
         try:
-            part_of = {f: i for i, _p, fs in self.parts for f in fs}
-            all_files = [f for _i, _p, fs in self.parts for f in fs]
             pool = ThreadPoolExecutor(max(1, min(self.threads, len(self.parts))), thread_name_prefix="dx-verify")
             try:
-                futures = [(i, p, pool.submit(self._partition_sums, p)) for i, p, _fs in self.parts]
-                pq_sums = self._parquet_sums(con, all_files, part_of)
-                done = 0
-                for i, pred, fut in futures:
+                # each partition is summed per key segment in the same scan, so a difference is narrowed to
+                # 1/FACTOR of a partition before any bisection starts
+                cuts = {i: self._cuts(con, fs, None) for i, _p, fs in self.parts}
+                futures = [(i, p, pool.submit(self._partition_sums, p, cuts[i])) for i, p, _fs in self.parts]
+                pq_sums = {i: self._parquet_sums(con, fs, {f: i for f in fs}, cuts=cuts[i])
+                           for i, _p, fs in self.parts}
+                for done, (i, pred, fut) in enumerate(futures, 1):
                     src = fut.result()
-                    done += 1
                     if self.progress:
                         self.progress(done, len(self.parts))
-                    s = src.get(0, (0, 0))
-                    p = pq_sums.get((i, 0), (0, 0))
-                    if s != p and len(verdict.differences) < self.max_rows:
-                        verdict.differences.append(self._drill(con, i, pred, s[0], p[0]))
-                    elif s != p:
-                        verdict.differences.append(PartitionDiff(i, pred, s[0], p[0], [None, None],
-                                                                 note="not searched: the row limit was reached"))
+                    self._compare_partition(con, verdict, i, pred, src, pq_sums[i], cuts[i])
             finally:
                 pool.shutdown(wait=True)
         finally:
@@ -130,10 +124,50 @@ class TableCheck:
         verdict.seconds = round(time.monotonic() - t0, 3)
         return verdict
 
-    def _partition_sums(self, predicate: str | None) -> Sums:
+    def _compare_partition(self, con: Any, verdict: TableVerdict, index: int, predicate: str | None, src: Sums,
+                           pq: dict[tuple[int, int], tuple[int, int]], cuts: list[Any]) -> None:
+        segs = range(len(cuts) + 1)
+        s_rows = sum(src.get(g, (0, 0))[0] for g in segs)
+        p_rows = sum(pq.get((index, g), (0, 0))[0] for g in segs)
+        differing = [g for g in segs if src.get(g, (0, 0)) != pq.get((index, g), (0, 0))]
+        if not differing:
+            return
+        diff = PartitionDiff(index, predicate, s_rows, p_rows, [None, None])
+        verdict.differences.append(diff)
+        if self.key is None:
+            diff.note = "no primary key: the differing rows cannot be named"
+            return
+        if sum(len(d.rows) for d in verdict.differences) >= self.max_rows:
+            diff.note = "not searched: the row limit was reached"
+            return
+        bounds = [None, *cuts, None]
+        ranges: list[tuple[Any, Any]] = []
         conn = self._connect()
         try:
-            return self._source_sums(conn, predicate)
+            for g in differing:
+                rows = max(src.get(g, (0, 0))[0], pq.get((index, g), (0, 0))[0])
+                self._bisect(con, conn, diff, index, predicate, bounds[g], bounds[g + 1], rows, ranges)
+        finally:
+            conn.close()
+        if ranges:
+            los, his = [r[0] for r in ranges], [r[1] for r in ranges]
+            diff.key_range = [None if None in los else str(min(los)), None if None in his else str(max(his))]
+
+    def _cuts(self, con: Any, files: list[str], lo: Any, hi: Any = None, rows: int | None = None) -> list[Any]:
+        """Up to FACTOR - 1 cut points of the key inside [lo, hi), at the Parquet side's quantiles."""
+        if self.key is None or kind_of(self.key.spark_type) not in SPLITTABLE or not files:
+            return []
+        if rows is not None and rows <= LEAF:
+            return []
+        cond, params = self._range_sql(lo, hi)
+        found = con.execute(pq_sql.quantiles_sql(files, self.key.name, FACTOR, cond), params).fetchone()[0]
+        return sorted({c for c in (found or []) if c is not None and (lo is None or c > lo)
+                       and (hi is None or c < hi)})
+
+    def _partition_sums(self, predicate: str | None, cuts: list[Any]) -> Sums:
+        conn = self._connect()
+        try:
+            return self._source_sums(conn, predicate, None, cuts)
         finally:
             conn.close()
 
@@ -143,7 +177,8 @@ class TableCheck:
 
     def _range_sql(self, lo: Any, hi: Any) -> tuple[str | None, list[Any]]:
         """The DuckDB condition for [lo, hi) on the key, with its parameters."""
-        assert self.key is not None
+        if self.key is None:
+            return None, []
         q = pq_sql.quote(self.key.name)
         conds, params = [], []
         if lo is not None:
@@ -154,23 +189,6 @@ class TableCheck:
             params.append(hi)
         return (" AND ".join(conds) or None), params
 
-    def _drill(self, con: Any, index: int, predicate: str | None, src_rows: int, pq_rows: int) -> PartitionDiff:
-        diff = PartitionDiff(index, predicate, src_rows, pq_rows, [None, None])
-        if self.key is None:
-            diff.note = "no primary key: the differing rows cannot be named"
-            return diff
-        conn = self._connect()
-        try:
-            ranges: list[tuple[Any, Any]] = []
-            self._bisect(con, conn, diff, index, predicate, None, None, max(src_rows, pq_rows), ranges)
-        finally:
-            conn.close()
-        if ranges:
-            los = [r[0] for r in ranges]
-            his = [r[1] for r in ranges]
-            diff.key_range = [None if None in los else str(min(los)), None if None in his else str(max(his))]
-        return diff
-
     def _bisect(self, con: Any, conn: Any, diff: PartitionDiff, index: int, predicate: str | None,
                 lo: Any, hi: Any, rows: int, ranges: list[tuple[Any, Any]]) -> None:
         if len(diff.rows) >= self.max_rows:
@@ -178,12 +196,7 @@ class TableCheck:
         assert self.key is not None
         files = self._files(index)
         cond, params = self._range_sql(lo, hi)
-        splittable = kind_of(self.key.spark_type) in SPLITTABLE
-        cuts: list[Any] = []
-        if rows > LEAF and splittable and files:
-            found = con.execute(pq_sql.quantiles_sql(files, self.key.name, FACTOR, cond), params).fetchone()[0]
-            cuts = sorted({c for c in (found or []) if c is not None and (lo is None or c > lo)
-                           and (hi is None or c < hi)})
+        cuts = self._cuts(con, files, lo, hi, rows)
         if not cuts:
             if rows > FETCH_CAP:
                 diff.note = f"a segment of {rows:,} rows could not be split further; its rows were not fetched"

@@ -80,7 +80,7 @@ def checksum_sql(files: Sequence[str], columns: Sequence[tuple[str, str]], part_
     """Rows of (partition, segment, count, sum) over the files; `cuts` = number of `?` cut parameters on `key`,
     `where` a condition with its own `?` parameters (bound before the cuts). With `texts`, rows of (partition,
     segment, row text) instead, for a hash computed outside DuckDB (`pg_hash`)."""
-    part = "0"
+    part = str(int(next(iter(part_of.values()), 0)))
     if len(set(part_of.values())) > 1:
         whens = " ".join(f"WHEN {text_literal(f)} THEN {i}" for f, i in part_of.items())
         part = f"CASE filename {whens} END"
