@@ -187,3 +187,23 @@ def test_a_changed_source_row_in_a_large_partition_is_found_with_its_column(extr
     key, kind, cells = only_difference(verdict)
     assert key == {"id": "50001"} and kind == "changed" and [c.column for c in cells] == ["score"]
     assert any("read as it is now" in n for n in verdict.notes)
+
+
+def test_each_published_window_is_verified_on_its_own(pg, spark, tmp_path):
+    import datetime as dt
+
+    with pg.admin(DATABASE) as conn:
+        conn.execute("DROP TABLE IF EXISTS vt_events")
+        conn.execute("CREATE TABLE vt_events AS SELECT g AS id, timestamp '2026-01-01' + g * interval '10 second' "
+                     "AS updated_at, 'v' || g AS v FROM generate_series(1, 20000) g")
+        conn.execute("ALTER TABLE vt_events ADD PRIMARY KEY (id)")
+        inc = {"column": "updated_at", "window": "24h", "start": "2026-01-01"}
+        cfg = config(pg.source(database=DATABASE), tmp_path / "out",
+                     [{"name": "public.vt_events", "incremental": inc}])
+        assert Extractor(cfg).run(date_from=dt.date(2026, 1, 1), date_to=dt.date(2026, 1, 2)).ok
+        conn.execute("UPDATE vt_events SET v = 'changed' WHERE id = 9000")  # 2026-01-02 01:00
+        verdicts = {v.table: v for v in verify_tables(cfg)}
+    assert sorted(verdicts) == ["public.vt_events [2026-01-01]", "public.vt_events [2026-01-02]"]
+    assert verdicts["public.vt_events [2026-01-01]"].status == "equal"
+    key, kind, cells = only_difference(verdicts["public.vt_events [2026-01-02]"])
+    assert key == {"id": "9000"} and [(c.column, c.source, c.parquet) for c in cells] == [("v", "changed", "v9000")]

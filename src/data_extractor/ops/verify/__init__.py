@@ -8,6 +8,7 @@ Usage from Python::
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -75,7 +76,8 @@ def verify_tables(config: Any, tables: list[str] | None = None,
             for pub in sorted(found[name], key=lambda p: p.path):
                 manifest = read_manifest(pub.path)
                 window = manifest.get("window")
-                label = name if not window else f"{name} [{window[0]}]"
+                # as a run labels a window: by its folder, extract_date=D -> [D]
+                label = name if not window else f"{name} [{os.path.basename(pub.path).split('=', 1)[-1]}]"
                 if manifests is not None:
                     manifests[label] = manifest
                 verdicts.append(_one(ex, checksum, run_id, label, pub.path, manifest, emit, max_rows))
