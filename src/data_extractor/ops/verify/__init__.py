@@ -8,6 +8,7 @@ Usage from Python::
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import time
 import uuid
@@ -54,6 +55,9 @@ def verify_tables(config: Any, tables: list[str] | None = None,
                   on_event: Callable[[ev.Event], None] | None = None, *, max_rows: int = 10,
                   manifests: dict[str, dict[str, Any]] | None = None) -> list[TableVerdict]:
     """Verify each published table (every window of an incremental one); events as a run emits them."""
+    if importlib.util.find_spec("duckdb") is None:
+        raise UserError("verify reads the Parquet with DuckDB, which is not installed; "
+                        "pip install 'data-extractor[verify]'")
     run_id = "verify-" + uuid.uuid4().hex[:8]
     emit = on_event or (lambda _e: None)
     t0 = time.monotonic()
