@@ -79,7 +79,7 @@ class TableCheck:
         key = self.key.name if cuts and self.key else None
         if self.cs.row_hash == "pg_lookup3":
             sql = pq_sql.checksum_sql(files, self.pairs, part_of, key, len(cuts), cond, texts=True)
-            return sum_texts(con.execute(sql, [*params, *cuts]).to_arrow_reader(BATCH_ROWS))
+            return sum_texts(con.sql(sql, params=[*params, *cuts]).to_arrow_reader(BATCH_ROWS))
         sql = pq_sql.checksum_sql(files, self.pairs, part_of, key, len(cuts), cond)
         rows = con.execute(sql, [*params, *cuts]).fetchall()
         return {(int(p), int(s)): (int(n), int(h or 0)) for p, s, n, h in rows}
