@@ -11,9 +11,10 @@ TS = "'YYYY-MM-DD HH24:MI:SS.US'"
 
 
 class PostgresChecksum(ChecksumSQL):
-    # PostgreSQL's md5 costs ~3 µs a call (OpenSSL's EVP layer), its own text hash ~0.1 µs; `pg_hash` computes the
-    # same hash on the Parquet side. "md5" (the other sides' hash) stays available, e.g. for the bench.
-    row_hash = "pg_lookup3"
+    # "md5" (every side's row hash) by default. PostgreSQL's md5 costs ~3 µs a call (OpenSSL's EVP layer) where its
+    # own `hashtextextended` costs ~0.1 µs, but mirroring that on the Parquet side in numpy (`pg_hash`) cost more
+    # than it saved: the bench measured the whole verify 1.5x slower with it (bench/bench_verify.py compares both).
+    row_hash = "md5"
 
     def hash_int(self, text_sql: str) -> str:
         if self.row_hash == "md5":
