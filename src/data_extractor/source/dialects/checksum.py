@@ -15,8 +15,8 @@ Every side (each source database, and DuckDB over the published Parquet) renders
 
 A row's text is its columns' texts joined by `|`, NULL written `\\N` (so NULL and '' differ). A row's hash is the
 last 12 hex digits of the md5 of the row text's UTF-8 bytes, read as an integer (48 bits) (PostgreSQL can use its
-own `hashtextextended` instead, see `pg_hash`); a segment's checksum is the count of rows and the exact sum of their hashes,
-which no row order changes.
+own `hashtextextended` instead, see `pg_hash`); a segment's checksum is the count of rows and the exact sum of their
+hashes, which no row order changes.
 """
 
 from __future__ import annotations
