@@ -124,7 +124,7 @@ SOURCE_CHANGES = {
     "chr": "'zz'", "flag": "NOT flag", "day": "day - 1", "ts": "ts + interval '1 microsecond'",
     "tstz": "tstz + interval '1 microsecond'", "bin": "bin || '\\x00'::bytea", "uid": "gen_random_uuid()",
     "jsb": "'{\"a\": 1}'", "ivl": "ivl + interval '1 microsecond'",
-    "mood": "CASE WHEN mood = 'sad' THEN 'ok' ELSE 'sad' END",
+    "mood": "CASE WHEN mood = 'sad' THEN 'ok'::fid_mood ELSE 'sad'::fid_mood END",
 }
 
 
