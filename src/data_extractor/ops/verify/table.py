@@ -160,7 +160,9 @@ class TableCheck:
         if rows is not None and rows <= LEAF:
             return []
         cond, params = self._range_sql(lo, hi)
-        found = con.execute(pq_sql.quantiles_sql(files, self.key.name, FACTOR, cond), params).fetchone()[0]
+        # fetchall: a result left unread (fetchone) makes DuckDB refuse the connection's next statement
+        rows = con.execute(pq_sql.quantiles_sql(files, self.key.name, FACTOR, cond), params).fetchall()
+        found = rows[0][0] if rows else None
         return sorted({c for c in (found or []) if c is not None and (lo is None or c > lo)
                        and (hi is None or c < hi)})
 
