@@ -177,7 +177,10 @@ def test_deleted_and_inserted_source_rows_are_found_by_bisection(extracted):
     assert verify_one(cfg, ORDERS).status == "equal"
 
 
-def test_a_changed_source_row_in_a_large_partition_is_found_with_its_column(extracted):
+def test_a_changed_source_row_in_a_large_partition_is_found_with_its_column(extracted, monkeypatch):
+    from data_extractor.ops.verify import table
+
+    monkeypatch.setattr(table, "LEAF", 100)  # segments of ~470 rows are bisected once more before rows are fetched
     cfg, _out, conn = extracted
     conn.execute("UPDATE vt_orders SET score = score + 1e-9 WHERE id = 50001")
     try:
@@ -186,6 +189,7 @@ def test_a_changed_source_row_in_a_large_partition_is_found_with_its_column(extr
         conn.execute("UPDATE vt_orders SET score = 50001 * 1.000001::float8 WHERE id = 50001")
     key, kind, cells = only_difference(verdict)
     assert key == {"id": "50001"} and kind == "changed" and [c.column for c in cells] == ["score"]
+    assert [p.fetches for p in verdict.differences] == [1]  # bisection led to the one range holding the row
     assert any("read as it is now" in n for n in verdict.notes)
 
 

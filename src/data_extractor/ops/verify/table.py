@@ -79,9 +79,9 @@ class TableCheck:
         key = self.key.name if cuts and self.key else None
         if self.cs.row_hash == "pg_lookup3":
             sql = pq_sql.checksum_sql(files, self.pairs, part_of, key, len(cuts), cond, texts=True)
-            return sum_texts(con.sql(sql, params=[*params, *cuts]).to_arrow_reader(BATCH_ROWS))
+            return sum_texts(con.sql(sql, params=[*cuts, *params]).to_arrow_reader(BATCH_ROWS))
         sql = pq_sql.checksum_sql(files, self.pairs, part_of, key, len(cuts), cond)
-        rows = con.execute(sql, [*params, *cuts]).fetchall()
+        rows = con.execute(sql, [*cuts, *params]).fetchall()  # the cuts' ? come first, in the SELECT
         return {(int(p), int(s)): (int(n), int(h or 0)) for p, s, n, h in rows}
 
     # ----------------------------------------------------------------- run
@@ -204,6 +204,7 @@ class TableCheck:
                 diff.note = f"a segment of {rows:,} rows could not be split further; its rows were not fetched"
                 ranges.append((lo, hi))
                 return
+            diff.fetches += 1
             found_rows = self._compare_rows(con, conn, index, predicate, lo, hi)
             if found_rows:
                 ranges.append((lo, hi))

@@ -78,7 +78,7 @@ def files_source(files: Sequence[str]) -> str:
 def checksum_sql(files: Sequence[str], columns: Sequence[tuple[str, str]], part_of: dict[str, int],
                  key: str | None = None, cuts: int = 0, where: str | None = None, texts: bool = False) -> str:
     """Rows of (partition, segment, count, sum) over the files; `cuts` = number of `?` cut parameters on `key`,
-    `where` a condition with its own `?` parameters (bound before the cuts). With `texts`, rows of (partition,
+    `where` a condition with its own `?` parameters (bound after the cuts). With `texts`, rows of (partition,
     segment, row text) instead, for a hash computed outside DuckDB (`pg_hash`)."""
     part = str(int(next(iter(part_of.values()), 0)))
     if len(set(part_of.values())) > 1:
