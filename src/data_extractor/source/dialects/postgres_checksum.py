@@ -12,8 +12,9 @@ TS = "'YYYY-MM-DD HH24:MI:SS.US'"
 
 class PostgresChecksum(ChecksumSQL):
     # "md5" (every side's row hash) by default. PostgreSQL's md5 costs ~3 µs a call (OpenSSL's EVP layer) where its
-    # own `hashtextextended` costs ~0.1 µs, but mirroring that on the Parquet side in numpy (`pg_hash`) cost more
-    # than it saved: the bench measured the whole verify 1.5x slower with it (bench/bench_verify.py compares both).
+    # own `hashtextextended` costs ~0.1 µs, but mirroring that on the Parquet side in numpy (`pg_hash`) moves the
+    # cost into Python: the bench measured the whole verify 1.6x slower with it on a saturated machine and 0.85x
+    # on a calmer one (bench/bench_verify.py compares both), so the simpler, shared md5 stays.
     row_hash = "md5"
 
     def hash_int(self, text_sql: str) -> str:
