@@ -35,7 +35,7 @@ class PartitionDiff:
     key_range: list[str | None]  # [low, high) of the key where the rows differ
     rows: list[RowDiff] = field(default_factory=list)
     note: str | None = None
-    fetches: int = 0  # key ranges whose rows were fetched and compared (each up to 2,000 rows a side)
+    fetches: int = 0  # key ranges whose rows were fetched and compared (each up to 5,000 rows a side)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from data_extractor.source.dialects.base import ColumnInfo, Literal, TableRef
 from data_extractor.source.dialects.checksum import ChecksumSQL, kind_of
 
 FACTOR = 32  # segments per bisection step
-LEAF = 2_000  # rows fetched from each side once a segment is this small
+LEAF = 5_000  # rows fetched from each side once a segment is this small (fetching is cheaper than a level)
 FETCH_CAP = 200_000  # never fetch more rows than this for one segment
 SPLITTABLE = ("int", "decimal", "date", "timestamp", "ntz", "string")
 BATCH_ROWS = 100_000  # row texts hashed per numpy pass (PostgreSQL sources)
