@@ -29,6 +29,7 @@ def test_doctor_passes_on_a_healthy_config(healthy, tmp_path):
     proc = doctor(path, "--no-spark")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "FAIL" not in proc.stdout and "PASS  read public.doc_ok" in proc.stdout and "java" in proc.stdout
+    assert f"PASS  verify: `data-extractor verify -c {path}` proves published tables equal postgres" in proc.stdout
 
 
 def test_doctor_names_each_failure_and_its_fix(healthy, pg, pg_conn, tmp_path):

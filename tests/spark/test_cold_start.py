@@ -61,12 +61,17 @@ def cold_demo(tmp_path) -> tuple[subprocess.CompletedProcess[str], list[tuple[st
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err), forks
 
 
+# Threads that may run while the launcher forks: the JVM console filter (spark/jvm.py `launching`) reads a pipe and
+# writes to a file descriptor with raw os calls only; it never imports or logs, so it holds no lock a fork takes.
+LOCK_FREE = {"MainThread", "dx-jvm-console"}
+
+
 @pytest.mark.parametrize("start", range(1, STARTS + 1))
 def test_a_cold_start_finishes_and_no_other_thread_runs_while_the_jvm_launcher_forks(tmp_path, start):
     proc, forks = cold_demo(tmp_path)
     assert forks, "no fork with at-fork handlers was seen: the JVM starts another way now; adapt the probe"
     for forker, others in forks:
-        assert others <= {"MainThread"}, f"threads alive while {forker} forked: {sorted(others)}"
+        assert others <= LOCK_FREE, f"threads alive while {forker} forked: {sorted(others)}"
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout)
     assert result["tables"] and all(t["status"] == "succeeded" for t in result["tables"]), result

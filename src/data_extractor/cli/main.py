@@ -1,4 +1,4 @@
-"""The headless face: `data-extractor validate | browse | plan | run | demo | tui`.
+"""The headless face: `data-extractor validate | browse | plan | run | verify | demo | tui`.
 
 Exit codes: 0 success; 1 a source or run failure; 2 bad input (config, names, flags), with one line
 on stderr naming the cause.
@@ -18,6 +18,8 @@ from data_extractor.api import Extractor
 from data_extractor.cli.demo import build_database, write_config
 from data_extractor.cli.render import Output
 from data_extractor.cli.run_view import RunView, print_json
+from data_extractor.cli.verify_view import add_parser as add_verify_parser
+from data_extractor.cli.verify_view import cmd_verify
 from data_extractor.config.models import load_config
 from data_extractor.errors import ExtractorError, SourceError, UserError
 from data_extractor.ops.doctor import render, run_checks
@@ -87,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     doc = cmd("doctor", "Check Java, Spark, the database, each table, the output path and the state.")
     doc.add_argument("--no-spark", action="store_true", help="skip starting Spark")
     doc.add_argument("--json", action="store_true", help="print JSON")
+    add_verify_parser(sub, cmd)
     return p
 
 
@@ -271,6 +274,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
     "tui": cmd_tui,
     "status": cmd_status,
     "doctor": cmd_doctor,
+    "verify": cmd_verify,
 }
 
 

@@ -20,6 +20,7 @@ from data_extractor.output.fs import for_output, local_path
 from data_extractor.output.stores import NATIVE, scheme
 from data_extractor.run.state import StateStore
 from data_extractor.source.dialects.base import Check, TableRef
+from data_extractor.source.dialects.checksum import checksum_for
 from data_extractor.spark import features
 from data_extractor.spark.probe import FIX_PYTHON, check_executors, is_cluster
 from data_extractor.spark.ship import ship
@@ -100,6 +101,8 @@ def run_checks(config_path: str, spark: bool = True) -> Iterator[Check]:
                  "create the folder or fix its permissions, or change output.path")
     yield _guard("state", lambda: _state(config.output.path, config.output.storage_options),
                  "restore the named state file from a backup, or delete it to start that table over")
+    yield _guard("verify", lambda: _verify(ex, config_path),
+                 "pip install 'data-extractor[verify]' (DuckDB reads the Parquet side)")
     ex.close()
 
 
@@ -130,6 +133,17 @@ def _executors(ex: Any, config: Any) -> Check:
         folder = os.path.join(local, "_staging")
         os.makedirs(folder, exist_ok=True)
     return Check("executors", True, check_executors(session, modules, config.output.path, folder))
+
+
+def _verify(ex: Any, config_path: str) -> Check:
+    """Whether `data-extractor verify` can prove this source's extracts (its checksum SQL, and DuckDB)."""
+    import importlib.util
+
+    checksum_for(ex.dialect)  # a source without checksum SQL fails here, in one sentence
+    if importlib.util.find_spec("duckdb") is None:
+        return Check("verify", False, "DuckDB is not installed, so published tables cannot be checked")
+    return Check("verify", True, f"`data-extractor verify -c {config_path}` proves published tables equal "
+                 f"{ex.dialect.name}, down to the key of any row that differs")
 
 
 def _writable(root: str, options: Any = None) -> Check:

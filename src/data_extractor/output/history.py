@@ -56,3 +56,15 @@ def published(root: str) -> list[PublishedTable]:
                                       m.get("table_version"), m.get("identifier"),
                                       m.get("metadata_location")))
     return sorted(out, key=lambda t: t.finished_at, reverse=True)
+
+
+def read_manifest(folder: str) -> dict[str, Any]:
+    """The manifest of one published table folder (from `published`)."""
+    with open(os.path.join(local_path(folder) or folder, MANIFEST), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def data_files(folder: str, manifest: dict[str, Any]) -> list[str]:
+    """Absolute paths of the Parquet files a manifest lists."""
+    base = local_path(folder) or folder
+    return [os.path.join(base, f) for f in manifest.get("files", [])]

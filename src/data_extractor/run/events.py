@@ -95,3 +95,15 @@ class RunFinished(Event):
     failed: tuple[str, ...]
     cancelled: tuple[str, ...]
     seconds: float
+
+
+@dataclass(frozen=True)
+class TableVerified(Event):
+    """`data-extractor verify` compared a published table (or window) with its source."""
+
+    table: str
+    equal: bool
+    rows: int  # rows in the published Parquet
+    differences: int  # differing rows found (a lower bound when the search stopped at its limit)
+    seconds: float
+    summary: str  # one line for humans

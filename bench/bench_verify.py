@@ -1,0 +1,92 @@
+"""`verify` against its extraction, in one warm process (run by hand; prints a markdown table).
+
+    python bench/bench_verify.py --rows 5000000 --rounds 3
+
+Builds the bench table (benchlib.FILL) in a throwaway PostgreSQL, then times round-robin, after one untimed run
+of each: the extraction (writer arrow, 2 balanced partitions), `verify` of the equal extract, and `verify` with one
+source row changed (found by bisection down to its key). The change is made and undone outside the timing.
+Targets: verify at most 1.5x the extraction; the bisection under 20% more than the equal verify.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+
+from benchlib import Run, header, interleave, keyed, markdown, median_s, ours_config, server, tree_rss
+from benchlib import fill as fill_table
+
+from data_extractor import Extractor
+from data_extractor.ops.verify import verify_tables
+from data_extractor.source.dialects.postgres_checksum import PostgresChecksum
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=5_000_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    with server() as (pg, work):
+        fill_table(pg, "bench", args.rows)
+        cfg = ours_config(pg, work / "out", [keyed("bench", "id")])
+        ex = Extractor(cfg)
+        changed = args.rows // 2 + 17
+
+        def extract() -> None:
+            ex.run().ok or sys.exit("run failed")
+
+        def verify_equal() -> None:
+            [v] = verify_tables(cfg)
+            v.equal or sys.exit(f"verify found differences in an exact extract: {v.to_dict()}")
+
+        def verify_changed() -> None:
+            [v] = verify_tables(cfg)
+            keys = [r.key for p in v.differences for r in p.rows]
+            keys == [{"id": str(changed)}] or sys.exit(f"verify did not name the one changed row: {v.to_dict()}")
+
+        def with_change(fn: Callable[[], None]) -> Callable[[], Run]:
+            def run() -> Run:
+                with pg.admin() as conn:
+                    conn.execute(f"UPDATE bench SET score = score + 1 WHERE id = {changed}")
+                try:
+                    t0 = time.perf_counter()
+                    fn()
+                    return time.perf_counter() - t0, tree_rss(os.getpid())
+                finally:
+                    with pg.admin() as conn:
+                        conn.execute(f"UPDATE bench SET score = score - 1 WHERE id = {changed}")
+            return run
+
+        def plain(fn: Callable[[], None]) -> Callable[[], Run]:
+            def run() -> Run:
+                t0 = time.perf_counter()
+                fn()
+                return time.perf_counter() - t0, tree_rss(os.getpid())
+            return run
+
+        def verify_lookup3() -> None:
+            PostgresChecksum.row_hash = "pg_lookup3"  # PostgreSQL's own text hash, mirrored in numpy
+            try:
+                verify_equal()
+            finally:
+                PostgresChecksum.row_hash = "md5"
+
+        methods = {"extract (run, writer arrow)": plain(extract), "verify, equal": plain(verify_equal),
+                   "verify, one changed source row (bisection)": with_change(verify_changed),
+                   "verify, equal, hashtextextended row hash (pg_hash)": plain(verify_lookup3)}
+        for fn in methods.values():
+            fn()  # warm-up: Spark, Python workers, DuckDB, caches
+        results = interleave(methods, args.rounds)
+    run_s = median_s(results["extract (run, writer arrow)"])
+    equal_s = median_s(results["verify, equal"])
+    header(f"{args.rows:,} rows, verify vs its extraction", args.rounds, "one warm process")
+    markdown(["method", "seconds", "vs extract", "vs equal verify"],
+             [[name, f"{median_s(r):.2f}", f"{median_s(r) / run_s:.2f}x", f"{median_s(r) / equal_s:.2f}x"]
+              for name, r in results.items()])
+
+
+if __name__ == "__main__":
+    main()
