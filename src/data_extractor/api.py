@@ -13,6 +13,7 @@ from data_extractor.errors import UserError
 from data_extractor.output.history import published
 from data_extractor.run.runner import Run
 from data_extractor.run.state import StateStore
+from data_extractor.run.windows import check_window_args
 from data_extractor.source.catalog import Catalog
 from data_extractor.source.dialects import get_dialect
 from data_extractor.source.dialects.base import TableRef
@@ -75,6 +76,7 @@ class Extractor:
         tables, `run_date` runs that one window and `date_from`/`date_to` backfill a range. `plans` overrides
         tables' partitioning ({table: {"strategy": ..., "partitions": ..., "column": ...}}).
         """
+        check_window_args(run_date, date_from, date_to)
         names = list(tables) if tables else self.table_names()
         if not names:
             raise UserError("no tables to extract: list them under `tables:` in the config, or pass --table")
@@ -88,10 +90,14 @@ class Extractor:
             SourceError: the source cannot be reached at all.
         """
         refused: dict[str, str] = {}
+        seen: dict[TableRef, str] = {}
         for name in tables:
             entry = self.config.table(name)
             try:
                 ref = TableRef(None, entry.name, entry.query) if entry.query else self.catalog.resolve(entry.name)
+                if ref in seen:  # two spellings of one table would race for one output folder
+                    raise UserError(f"table {name!r} is {seen[ref]!r} again (both name {ref}); list it once")
+                seen[ref] = name
                 wanted = list(entry.columns or [])
                 if entry.incremental:
                     wanted = [*wanted, entry.incremental.column] if wanted else [entry.incremental.column]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 
 
@@ -23,6 +24,9 @@ class SourceError(ExtractorError):
 
 def one_line(exc: BaseException) -> str:
     """One sentence for a failure: our own message, or the root cause out of a Spark/Py4J dump."""
+    if "No space left on device" in str(exc) or getattr(exc, "errno", None) == errno.ENOSPC:
+        return ("no space left on device while writing (the output path, or Spark's local folder); "
+                "free space there or set output.path to a larger disk, then run again: nothing was published")
     if isinstance(exc, ExtractorError | ValueError) and "\n" not in str(exc):
         return str(exc)
     text = re.sub(r"\[[A-Z_]+(?:\.[A-Z_]+)*\] ", "", str(exc))  # Spark's error-class prefixes

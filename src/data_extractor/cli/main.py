@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -25,6 +26,7 @@ from data_extractor.errors import ExtractorError, SourceError, UserError
 from data_extractor.ops.doctor import render, run_checks
 from data_extractor.run import logs
 from data_extractor.run.state import StateStore
+from data_extractor.run.windows import check_window_args
 from data_extractor.source.profile import profile_numbers
 
 STRATEGIES = ["auto", "none", "range", "balanced", "hash", "physical"]
@@ -180,8 +182,6 @@ def _extract(ex: Any, tables: list[str] | None, args: argparse.Namespace) -> int
         more = f" (and {len(refused) - 1} more table(s))" if len(refused) > 1 else ""
         raise UserError(f"{reason}{more}; nothing was extracted")
     window = {k: getattr(args, k, None) for k in ("run_date", "date_from", "date_to")}
-    if window["date_to"] and not window["date_from"]:
-        raise UserError("--to needs --from (the first window of the backfill)")
 
     secrets = [ex.config.source.password.get_secret_value()] if ex.config.source.password else []
     json_logs = args.log_format == "json"
@@ -205,6 +205,7 @@ def _extract(ex: Any, tables: list[str] | None, args: argparse.Namespace) -> int
 
 
 def cmd_run(args: argparse.Namespace, out: Any) -> int:
+    check_window_args(args.run_date, args.date_from, args.date_to)  # flags first: no connection, no Spark
     with _extractor(args.config) as ex:
         return _extract(ex, args.table, args)
 
@@ -292,8 +293,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(str(exc))
         return 1
     except KeyboardInterrupt:
-        _fail("interrupted")
+        _fail("interrupted (Ctrl-C); published tables stay as they were, a table cut short was not published")
         return 130
+    except Terminated:
+        _fail("terminated (SIGTERM); published tables stay as they were, a table cut short was not published")
+        return 143
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so the run ends like Ctrl-C, with its own exit code (128 + 15)."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated
 
 
 def _fail(message: str) -> None:
@@ -302,6 +314,7 @@ def _fail(message: str) -> None:
 
 def entry() -> None:
     os.environ.setdefault("DATA_EXTRACTOR_SHORT_RUN", "1")
+    signal.signal(signal.SIGTERM, _on_sigterm)
     code = main()
 
     if Extractor.spark_started():

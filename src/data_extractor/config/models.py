@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from data_extractor.config.dialects import available_dialects, canonical_name, dialect_class
+from data_extractor.config.guards import check_aliases, check_env_overrides, read_config_text
 from data_extractor.config.secrets import find_dbutils, resolve_secrets
 from data_extractor.config.text import describe_error, interpolate
 from data_extractor.errors import ConfigError
@@ -124,6 +125,14 @@ class OutputConfig(_Strict):
         """Values of storage and catalog options that are credentials, to keep out of logs."""
         options = {**{k: v.get_secret_value() for k, v in self.storage_options.items()}, **self.iceberg.catalog}
         return [str(v) for k, v in options.items() if v and _SECRET_KEY.search(k) and not k.upper().endswith("_ID")]
+
+    @field_validator("path")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must name a folder or URI (e.g. ./extracts); an empty path would write into "
+                             "the current folder")
+        return value
 
 
 class PartitioningConfig(_Strict):
@@ -294,6 +303,17 @@ class ExtractorConfig(BaseSettings):
             raise ValueError("choose one of snapshot.consistent, snapshot.scn, snapshot.timestamp")
         return self
 
+    @model_validator(mode="after")
+    def _tables_once(self) -> ExtractorConfig:
+        seen: dict[str, str] = {}
+        for entry in self.tables:
+            key = entry.name.strip().lower()  # lookups ignore case, so case variants name one entry
+            if key in seen:
+                raise ValueError(f"table {entry.name!r} is listed twice (also as {seen[key]!r}); "
+                                 "keep one entry per table")
+            seen[key] = entry.name
+        return self
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -339,12 +359,8 @@ def load_config(source: str | os.PathLike[str] | dict[str, Any], dbutils: Any = 
     else:
         path = Path(source)
         origin = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"config file {path} does not exist; check the path given to -c") from None
-        except OSError as exc:
-            raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+        text = read_config_text(path)
+        check_aliases(text, origin)
         try:
             raw = yaml.safe_load(text)
         except yaml.YAMLError as exc:
@@ -361,6 +377,7 @@ def load_config(source: str | os.PathLike[str] | dict[str, Any], dbutils: Any = 
     if not isinstance(raw, dict):
         raise ConfigError(f"{origin} must be a mapping with a 'source' section at the top level")
     env = dict(os.environ)
+    check_env_overrides(env, ENV_PREFIX, ExtractorConfig)
     raw = interpolate(raw, (), env)
     if "{{" in json.dumps(raw, default=str):
         raw = resolve_secrets(raw, dbutils if dbutils is not None else find_dbutils())

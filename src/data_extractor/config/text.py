@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from data_extractor.errors import ConfigError
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
+_UNCLOSED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def interpolate(value: Any, path: tuple[Any, ...], env: dict[str, str]) -> Any:
@@ -33,6 +34,10 @@ def interpolate(value: Any, path: tuple[Any, ...], env: dict[str, str]) -> Any:
             f"(export it, or write ${{{name}:-default}} in the file)"
         )
 
+    leftover = _UNCLOSED.search(_VAR.sub("", value))  # checked on the text, not on substituted values
+    if leftover:
+        raise ConfigError(f"config error at {_dotted(path)}: ${{{leftover[1]} is not closed; "
+                          f"write ${{{leftover[1]}}}")
     return _VAR.sub(replace, value)
 
 

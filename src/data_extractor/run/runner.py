@@ -125,6 +125,9 @@ class Run:
         try:
             self.emit(ev.RunStarted(self.run_id, tuple(self.tables), cfg.output.path))
             log.info("run %s: %d table(s) -> %s", self.run_id, len(self.tables), cfg.output.path)
+            log.debug("source %s; spark %s, reader %s; writer %s, %s; %d table(s) at a time, %d retries",
+                      self.extractor.dialect.describe(), cfg.spark.mode, cfg.spark.reader, cfg.output.writer,
+                      cfg.output.compression, cfg.defaults.parallel_tables, cfg.defaults.retries)
 
             try:
                 refused = self.extractor.check_tables(self.tables)  # bad names fail here: no Spark, no output

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from data_extractor.run.windows import Window
 
 log = logging.getLogger("data_extractor.run")
+DEBUG_PARTITIONS = 20  # partitions whose predicates are logged at debug level
 
 
 def _iso(t: float) -> str:
@@ -110,6 +111,8 @@ class TableJob:
                  f" on {plan.column}" if plan.column else "", len(plan.partitions), plan.estimated_rows)
         for w in plan.warnings:
             log.warning("plan: %s", w)
+        for i, part in enumerate(plan.partitions[:DEBUG_PARTITIONS]):
+            log.debug("partition %d: %s (~%s rows)", i, part.predicate or "whole table", part.estimated_rows)
         columns = ex.catalog.select_columns(plan.ref, entry.columns)
         current = [{"name": c.name, "type": c.spark_type} for c in columns]
         change = self._check_drift(current, entry)

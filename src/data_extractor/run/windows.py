@@ -28,6 +28,17 @@ def _align(inc: IncrementalConfig, t: dt.datetime) -> dt.datetime:
     return inc.start + ((t - inc.start) // step) * step
 
 
+def check_window_args(run_date: dt.date | None, date_from: dt.date | None, date_to: dt.date | None) -> None:
+    """Refuse window arguments that do not make one clear request (before anything starts)."""
+    if run_date is not None and (date_from is not None or date_to is not None):
+        raise UserError("--run-date runs one window and --from/--to a range; give one or the other")
+    if (date_from is None) != (date_to is None):
+        given, missing = ("--from", "--to") if date_to is None else ("--to", "--from")
+        raise UserError(f"{given} needs {missing} (a backfill runs the windows from --from through --to)")
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise UserError(f"--from {date_from} is after --to {date_to}; swap them")
+
+
 def windows_to_run(inc: IncrementalConfig, watermark: str | None, now: dt.datetime,
                    run_date: dt.date | None = None, date_from: dt.date | None = None,
                    date_to: dt.date | None = None) -> list[Window]:

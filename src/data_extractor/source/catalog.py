@@ -134,7 +134,8 @@ class Catalog:
             col = by_name.get(w) or (by_lower.get(w.lower(), [None])[0] if len(by_lower.get(w.lower(), [])) == 1
                                      else None)
             if col is None:
-                raise UserError(f"column {w!r} was not found in table {table}{_suggest(w, list(by_name))}")
+                raise UserError(f"column {w!r} was not found in table {table}"
+                                f"{_suggest(w, list(by_name), f'data-extractor browse --table {table}', 'columns')}")
             out.append(col)
         return out
 
@@ -146,9 +147,9 @@ class Catalog:
         return self.dialect.table_info(self.connection(), ref)
 
 
-def _suggest(word: str, choices: list[str]) -> str:
+def _suggest(word: str, choices: list[str], browse: str = "data-extractor browse", what: str = "tables") -> str:
     lowered = {c.lower(): c for c in choices}
     close = difflib.get_close_matches(word.lower(), list(lowered), n=3, cutoff=0.6)
     if close:
         return "; did you mean " + " or ".join(repr(lowered[c]) for c in close) + "?"
-    return "; list the tables with `data-extractor browse`" if choices else ""
+    return f"; list the {what} with `{browse}`" if choices else ""
