@@ -228,9 +228,10 @@ def test_a_signal_ends_the_run_with_a_message_and_its_exit_code(tmp_path, sig, c
     proc = subprocess.Popen([sys.executable, "-m", "data_extractor", "run", "-c", str(cfg), "--log-level", "info"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (out / "_staging").exists():
+    # the table's own staging folder: Spark is up and its read has started (a loaded machine starts slowly)
+    while time.monotonic() < deadline and not list(out.glob("_staging/*/*/big")):
         time.sleep(0.2)
-    time.sleep(3)  # inside the read
+    time.sleep(1)  # inside the read
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == code, stderr[-2000:]
