@@ -166,7 +166,7 @@ def test_a_cancelled_run_keeps_rows_aligned_bars_on_rows_and_the_overall_bar_bel
         moving = []
         for _ in range(600):
             orders = next((r for r in page.evaluate(ROWS_JS) if r["name"] == "orders"), None)
-                # rows known (before the first count arrives the bar follows partitions, by design)
+            # rows known (before the first count arrives the bar follows partitions, by design)
             if (orders and orders["rows"] and rows_shown(orders["rows"]) > 0 and orders["width"]
                     and 3 < float(orders["width"].rstrip("%")) < 90):
                 moving.append(orders)
