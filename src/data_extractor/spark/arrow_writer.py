@@ -99,6 +99,7 @@ def _write_partition(spec: ReadSpec, index: int, target: Target | str, compressi
 
     t0 = time.monotonic()
     schema = spec.schema()
+    file_schema = parquet_schema(spec)
     files: list[str] = []
     rows = size = 0
     writer: pq.ParquetWriter | None = None
@@ -112,14 +113,16 @@ def _write_partition(spec: ReadSpec, index: int, target: Target | str, compressi
         name = f"part-{index:05d}-{len(files):03d}{suffix}.{compression if compression != 'none' else 'plain'}.parquet"
         files.append(name)
         where = os.path.join(folder, name) if store is None else store.path(store.join(folder, name))
-        return pq.ParquetWriter(where, schema, compression=compression, filesystem=store and store.arrow,
-                                use_dictionary=dictionary, write_statistics=True, store_schema=False)
+        w = pq.ParquetWriter(where, file_schema, compression=compression, filesystem=store and store.arrow,
+                             use_dictionary=dictionary, write_statistics=True, store_schema=False)
+        w.add_key_value_metadata(file_schema.metadata)  # without the stored Arrow schema it is not written otherwise
+        return w
 
     def flush() -> None:
         nonlocal writer, pending, pending_rows, pending_bytes, in_file, dictionary
         if not pending:
             return
-        table = pa.Table.from_batches(pending, schema=schema)
+        table = required(pa.Table.from_batches(pending, schema=schema), file_schema)
         if not files:
             dictionary = dictionary_columns(table)
         offset = 0
@@ -165,6 +168,34 @@ def _write_partition(spec: ReadSpec, index: int, target: Target | str, compressi
     else:
         size = sum(store.size(store.join(folder, f)) for f in files)
     return {"partition": index, "rows": rows, "bytes": size, "seconds": time.monotonic() - t0, "files": files}
+
+
+def parquet_schema(spec: ReadSpec) -> pa.Schema:
+    """The files' schema: NOT NULL columns REQUIRED, and the footer key Spark 3.x reads the calendar from.
+
+    Spark 3.x rebases dates before 1582 and timestamps before 1900 (or refuses them) unless the footer names
+    the Spark version that wrote it; a version of 3.0 or later without `org.apache.spark.legacyDateTime`
+    means proleptic Gregorian, which is what pyarrow writes.
+    """
+    import pyarrow as pa
+    import pyspark  # heavy, and only on the executor path
+
+    fields = [f.with_nullable(c.nullable is not False) for f, c in zip(spec.schema(), spec.columns, strict=True)]
+    return pa.schema(fields, metadata={"org.apache.spark.version": pyspark.__version__})
+
+
+def required(table: pa.Table, file_schema: pa.Schema) -> pa.Table:
+    """`table` with the files' schema; a null in a NOT NULL column fails loudly instead of writing a bad file."""
+    import pyarrow as pa
+
+    try:
+        return table.cast(file_schema)
+    except (pa.ArrowInvalid, ValueError) as exc:
+        bad = [f.name for f in file_schema if not f.nullable and table.column(f.name).null_count]
+        if bad:
+            raise ValueError(f"column {bad[0]} is NOT NULL in the source catalog, yet a null was read; "
+                             "check the column (a view's nullability may be wrong)") from None
+        raise ValueError(f"the rows read do not fit the table's schema ({exc})") from None
 
 
 def dictionary_columns(table: pa.Table, sample: int = 100_000) -> list[str]:
