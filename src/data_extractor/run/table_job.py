@@ -140,6 +140,10 @@ class TableJob:
             self.tracker.close()
         if run.is_cancelled(self.table):
             raise ExtractorError("cancelled")
+        for s in partition_stats:
+            if (s.get("attempts") or 1) > 1:
+                log.warning("partition %d was read again whole after %s (%d attempts)", s["partition"],
+                            s.get("retried_after") or "a failure", s["attempts"])
         rows, size = out.written_rows()
         if rows_read is not None and rows != rows_read:
             raise ExtractorError(f"rows written ({rows:,}) differ from rows read ({rows_read:,}); "
@@ -162,7 +166,8 @@ class TableJob:
                            strategy=plan.strategy, partitions=len(plan.partitions), format=table_format,
                            version=commit.version if commit else None,
                            identifier=commit.identifier if commit else None,
-                           metadata_location=commit.metadata_location if commit else None)
+                           metadata_location=commit.metadata_location if commit else None,
+                           partitions_retried=sum((s.get("attempts") or 1) > 1 for s in partition_stats))
 
     # ------------------------------------------------------------ checks
     def _check_drift(self, current: list[dict[str, Any]], entry: Any) -> dict[str, Any] | None:

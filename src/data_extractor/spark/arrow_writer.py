@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from data_extractor.output.fs import local_path
 from data_extractor.output.stores import StoreFS
+from data_extractor.spark.partition_retry import with_retries
 from data_extractor.spark.rows_listener import RowsReporter
 from data_extractor.spark.tasks import read_partition
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
     from data_extractor.spark.tasks import ReadSpec
 
-STATS_DDL = "partition long, rows long, bytes long, seconds double, files string"
+STATS_DDL = "partition long, rows long, bytes long, seconds double, files string, attempts long, retried_after string"
 ROW_GROUP_ROWS = 1_000_000
 ROW_GROUP_BYTES = 128 << 20
 PROGRESS = "_progress"  # in the staging folder: each task's rows so far (removed before publishing)
@@ -88,13 +89,21 @@ def streamed_rows(folder: str) -> int | None:
 
 def _write_partition(spec: ReadSpec, index: int, target: Target | str, compression: str,
                      max_rows_per_file: int | None) -> dict[str, Any]:
+    """Write one partition, reading it again whole (fresh connection and file names) after a broken read."""
+    target = Target(target) if isinstance(target, str) else target
+    return with_retries(lambda n: _write_attempt(spec, index, target, compression, max_rows_per_file, n),
+                        index, spec.retries, spec.retry_wait)
+
+
+def _write_attempt(spec: ReadSpec, index: int, target: Target, compression: str, max_rows_per_file: int | None,
+                   attempt: int) -> dict[str, Any]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    target = Target(target) if isinstance(target, str) else target
     folder = target.folder
     store = None if target.local else target.store()
     suffix = f"-{target.tag}" if store is not None and target.tag else ""
+    suffix += f"-r{attempt}" if attempt > 1 else ""  # a retry never reuses a name a failed attempt wrote
     reporter = RowsReporter(target.listener, index)
 
     t0 = time.monotonic()
@@ -141,7 +150,8 @@ def _write_partition(spec: ReadSpec, index: int, target: Target | str, compressi
         pending, pending_rows, pending_bytes = [], 0, 0
 
     try:
-        for batch in _prefetched(read_partition(spec, index)):
+        # connect_retries=0: this attempt is retried whole instead; a retry takes no pooled connection.
+        for batch in _prefetched(read_partition(spec, index, connect_retries=0, fresh=attempt > 1)):
             if batch.num_rows == 0:
                 continue
             pending.append(batch)
@@ -157,6 +167,10 @@ def _write_partition(spec: ReadSpec, index: int, target: Target | str, compressi
         flush()
         if not files and index == 0:  # an empty table still publishes its schema
             writer = open_file()
+    except BaseException:
+        _remove(folder, store, files, writer)
+        writer = None
+        raise
     finally:
         if writer is not None:
             writer.close()
@@ -168,6 +182,23 @@ def _write_partition(spec: ReadSpec, index: int, target: Target | str, compressi
     else:
         size = sum(store.size(store.join(folder, f)) for f in files)
     return {"partition": index, "rows": rows, "bytes": size, "seconds": time.monotonic() - t0, "files": files}
+
+
+def _remove(folder: str, store: StoreFS | None, files: list[str], writer: Any) -> None:
+    """Best effort: a failed attempt's files go, so the retry (or the discard) finds none of them."""
+    try:
+        if writer is not None:
+            writer.close()
+    except Exception:  # noqa: BLE001 - a half-written file is removed below anyway
+        pass
+    for name in files:
+        try:
+            if store is None:
+                os.remove(os.path.join(folder, name))
+            else:
+                store.remove(store.join(folder, name))
+        except Exception:  # noqa: BLE001 - the staging folder is discarded as a whole on failure
+            pass
 
 
 def parquet_schema(spec: ReadSpec) -> pa.Schema:
@@ -267,7 +298,9 @@ def task_function(spec: ReadSpec, target: Target, compression: str, max_rows_per
                 yield pa.RecordBatch.from_pylist([{**s, "files": json.dumps(s["files"])}],
                                                  schema=pa.schema([("partition", pa.int64()), ("rows", pa.int64()),
                                                                    ("bytes", pa.int64()), ("seconds", pa.float64()),
-                                                                   ("files", pa.string())]))
+                                                                   ("files", pa.string()),
+                                                                   ("attempts", pa.int64()),
+                                                                   ("retried_after", pa.string())]))
     return run
 
 
