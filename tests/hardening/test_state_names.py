@@ -79,3 +79,18 @@ def test_state_files_of_the_earlier_names_are_renamed_on_first_use(pg, pg_conn, 
     assert (old / f"{escape('public.mig_t')}.json").exists()
     history = StateStore(str(out)).load("public.mig_t").history
     assert [h["run_id"] for h in history] == ["old", result.run_id]
+
+
+def test_a_state_write_failing_after_publish_reports_the_table_published_with_a_warning(pg, pg_conn, tmp_path,
+                                                                                        spark):
+    pg_conn.execute("DROP TABLE IF EXISTS st_fail")
+    pg_conn.execute("CREATE TABLE st_fail AS SELECT g AS id FROM generate_series(1, 300) g")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "_state").write_text("a file where the state folder goes: every state write fails")
+    result = Extractor(cfg(pg, out, ["public.st_fail"])).run()
+    table = result.tables[0]
+    assert table.status == "succeeded" and table.rows == 300, result.to_dict()
+    assert "published, but its state could not be recorded" in (table.detail or "")
+    assert "history misses this run" in table.detail
+    assert sorted(r["id"] for r in pq.read_table(out / "public" / "st_fail").to_pylist()) == list(range(1, 301))

@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from data_extractor import __version__
-from data_extractor.errors import ExtractorError, UserError
+from data_extractor.errors import ExtractorError, UserError, one_line
 from data_extractor.output.lakehouse import open_output
 from data_extractor.run import events as ev
 from data_extractor.run.results import TableResult
@@ -156,14 +156,22 @@ class TableJob:
         out.write_manifest(manifest)
         out.publish()
         self.output = None
-        self._record_state(rows, current)
+        detail = None
+        try:
+            self._record_state(rows, current)
+        except Exception as exc:  # noqa: BLE001 - the data is published: say so, and what the state missed
+            detail = (f"published, but its state could not be recorded ({one_line(exc)}): " + (
+                "the watermark did not move, so the next run extracts this window again" if self.window
+                else "its history misses this run"))
+            log.warning(detail)
         run.emit(self.progress_event(len(plan.partitions), len(plan.partitions), rows))
         run.emit(ev.TableFinished(run.run_id, self.label, rows, len(files), size, seconds, out.final))
         commit = getattr(out, "commit", None)
         log.info("published %d file(s), %s rows -> %s%s", len(files), f"{rows:,}", out.final,
                  f" ({commit.format} version {commit.version})" if commit else "")
         return TableResult(self.label, "succeeded", rows, len(files), size, seconds, out.final,
-                           strategy=plan.strategy, partitions=len(plan.partitions), format=table_format,
+                           strategy=plan.strategy, partitions=len(plan.partitions), detail=detail,
+                           format=table_format,
                            version=commit.version if commit else None,
                            identifier=commit.identifier if commit else None,
                            metadata_location=commit.metadata_location if commit else None,
