@@ -1,13 +1,15 @@
-"""Issue 15, item 3: partition-level recovery, on a real PostgreSQL and Spark.
+"""Issue 15, items 3 and 8: partition-level recovery and the per-table lock, on a real PostgreSQL and Spark.
 
 A reader backend terminated mid-read is read again whole inside its task (fresh connection, fresh file
-names, backoff); errors another read cannot fix are not retried.
+names, backoff); errors another read cannot fix are not retried. A second run of a table being written is
+refused with the holder named, and a crash of the holder frees the table.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -139,3 +141,36 @@ def test_data_errors_are_not_retried_and_broken_reads_are_until_the_retries_are_
     with pytest.raises(OSError):
         with_retries(broken_twice, 0, retries=1, wait=0)
     assert calls == [1, 2]
+
+
+def _cli(config: Path, *args: str, **popen) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(ENV_PREFIX)}
+    return subprocess.Popen([sys.executable, "-m", "data_extractor", "run", "-c", str(config), *args], env=env,
+                            text=True, **popen)
+
+
+def test_a_second_run_of_a_table_being_written_is_refused_naming_the_holder(pg, big, tmp_path):
+    out = tmp_path / "out"
+    config = tmp_path / "c.yaml"
+    config.write_text(yaml.safe_dump(cfg(pg, out, big, 8)))
+    first = _cli(config, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 180
+    while (time.monotonic() < deadline and first.poll() is None
+           and not list(out.glob("_staging/*/public/rc_big/*.parquet"))):
+        time.sleep(0.05)
+    os.killpg(first.pid, signal.SIGSTOP)  # a hung first run: it holds the table, and stays this way
+    try:
+        assert first.poll() is None and not (out / "public" / "rc_big").exists()
+        second = _cli(config, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _, stderr = second.communicate(timeout=180)
+        assert second.returncode == 1
+        refusals = [line for line in stderr.splitlines() if "being written by another run" in line]
+        assert len(refusals) >= 1 and f"pid {first.pid}" in refusals[0], stderr[-2000:]
+        assert "Traceback" not in stderr
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # a crash releases the lock
+        first.wait(10)
+    third = _cli(config, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, stderr = third.communicate(timeout=300)
+    assert third.returncode == 0, stderr[-2000:]
+    assert_exact(out / "public" / "rc_big")

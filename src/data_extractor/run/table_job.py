@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from data_extractor import __version__
 from data_extractor.errors import ExtractorError, UserError, one_line
 from data_extractor.output.lakehouse import open_output
+from data_extractor.output.lock import hold
 from data_extractor.run import events as ev
 from data_extractor.run.results import TableResult
 from data_extractor.source.catalog import split_name
@@ -62,6 +63,7 @@ class TableJob:
         self.estimated_rows: int | None = None
         self.partitions = 0
         self.output: Any = None
+        self.lock: Any = None  # the output table's lock (output.lock), held until the runner releases it
         self.tracker: Any = None
         self.streamed: Callable[[], int | None] | None = None  # rows fetched so far, where tasks report them
 
@@ -79,6 +81,11 @@ class TableJob:
     def discard(self) -> None:
         if self.output is not None:
             self.output.discard()
+
+    def release(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     def _window_where(self, key_type: str) -> str | None:
         if self.window is None:
@@ -124,6 +131,7 @@ class TableJob:
         table_format = entry.format or cfg.output.format
         out = open_output(table_format, cfg.output, schema_name or plan.schema, table_name, run.run_id,
                           self.window.label if self.window else None, session, spec.schema())
+        self.lock = hold(out, run.run_id, self.label)  # one run per output table; released by the runner
         self.output = out
         out.prepare()
         self.estimated_rows, self.partitions = plan.estimated_rows, len(plan.partitions)
