@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import duckdb
+import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
@@ -55,3 +57,17 @@ def test_arrow_files_carry_required_not_null_columns_and_the_spark_version_key(p
     assert sum(pq.read_table(p).num_rows for p in paths) == 400
     back = spark.read.parquet(str(out / "public" / "rd_t")).orderBy("id").first()
     assert back["d"] == dt.date(1200, 3, 2) and back["ts"] == dt.datetime(1850, 1, 2, 12)
+
+
+def test_spark_writer_leftovers_are_dropped_before_publish(pg, reader_table, tmp_path, spark):
+    out = tmp_path / "out"
+    config = cfg(pg, out, [reader_table], partitioning={"strategy": "range", "partitions": 4})
+    config["output"]["writer"] = "spark"
+    result = Extractor(config).run()
+    assert result.ok, result.to_dict()
+    folder = out / "public" / "rd_t"
+    names = sorted(p.name for p in folder.iterdir())
+    assert [n for n in names if not n.endswith(".parquet")] == ["_manifest.json"], names  # no _SUCCESS, no .crc
+    assert pl.read_parquet(folder / "*.parquet").height == 400
+    assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{folder}/*.parquet')").fetchall()[0][0] == 400
+    assert pq.read_table(folder).num_rows == 400
