@@ -17,6 +17,8 @@ import pytest
 import yaml
 from pgdata import assert_parquet_equals_source, make_typed
 
+from data_extractor.output.names import escape
+
 pytestmark = [pytest.mark.spark, pytest.mark.cluster]
 
 
@@ -86,7 +88,7 @@ def test_a_failing_window_on_the_cluster_leaves_the_watermark(pg, pg_conn, s3, s
     done = cli(spark_cluster, tmp_path, cfg, "--from", "2026-02-01", "--to", "2026-02-03")
     assert done.returncode == 1, done.stdout + done.stderr
     fs = s3.fs()
-    with fs.open_input_stream(f"{bucket}/out/_state/public.cl_events.json") as src:
+    with fs.open_input_stream(f"{bucket}/out/_state/{escape('public.cl_events')}.json") as src:
         state = json.loads(src.read())
     assert state["watermark"] == "2026-02-02T00:00:00"  # day 1 published; day 2 failed; day 3 not run
     first = f"{bucket}/out/public/cl_events/extract_date=2026-02-01"

@@ -22,6 +22,7 @@ from data_extractor.output.commit import publish_by_manifest
 from data_extractor.output.fs import LocalFS, for_output, local_path
 
 MANIFEST = "_manifest.json"
+SPARK_LEFTOVERS = ("_SUCCESS",)  # written by Hadoop committers beside the data; `.crc` checksum files too
 __all__ = ["MANIFEST", "TableOutput", "local_path", "mark_run", "finish_run", "recover"]
 
 
@@ -113,6 +114,7 @@ class TableOutput:
         if not fs.atomic_rename:
             publish_by_manifest(fs, self.staging, self.final, self.files(), MANIFEST, self._manifest or "{}")
             return
+        self._drop_leftovers()
         fs.makedirs(fs.dirname(self.final))
         if fs.exists(self.final):
             fs.makedirs(fs.dirname(self.trash))
@@ -127,6 +129,12 @@ class TableOutput:
 
     def discard(self) -> None:
         self.fs.rmtree(self.staging)
+
+    def _drop_leftovers(self) -> None:
+        """Drop what Spark's writer leaves beside the data (`_SUCCESS`, `.crc`): readers want Parquet files."""
+        for name in self.fs.listdir(self.staging):
+            if name in SPARK_LEFTOVERS or name.endswith(".crc"):
+                self.fs.remove(self.fs.join(self.staging, name))
 
 
 def _marker(fs: Any, base: str, run_id: str, parts: list[str]) -> str:

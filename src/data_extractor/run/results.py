@@ -23,6 +23,7 @@ class TableResult:
     version: int | None = None  # Delta log version / Iceberg snapshot sequence number of the commit
     identifier: str | None = None  # Iceberg: namespace.table in the catalog
     metadata_location: str | None = None  # Iceberg: the committed metadata.json
+    partitions_retried: int = 0  # partitions read again whole after a broken read
 
 
 @dataclass

@@ -281,6 +281,7 @@ class Run:
             self._record_failure(job, reason)
             return self._fail(label, reason, time.monotonic() - t0)
         finally:
+            job.release()
             with self._lock:
                 self.jobs.pop(label, None)
 

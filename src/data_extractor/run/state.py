@@ -1,7 +1,9 @@
 """Watermarks and run history, one small JSON file per table under `{output}/_state/`.
 
 Files are written atomically (temporary file, then rename), so a killed run leaves the last good
-state. A watermark advances only after its window's data and manifest were published.
+state. A watermark advances only after its window's data and manifest were published. File names are
+`names.escape(table)`, one-to-one with table names (`public."e v"` and `public.e_v` never share a file);
+files named the earlier, lossy way are renamed on first use.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from typing import Any
 
 from data_extractor.errors import ExtractorError
 from data_extractor.output.fs import for_output
+from data_extractor.output.names import PLAIN, escape
 
 HISTORY = 50  # runs kept per table
+MIGRATED = "names-escaped"  # in the state folder once lossy file names were renamed
 _lock = threading.Lock()
 
 
@@ -42,14 +46,15 @@ class StateStore:
     @property
     def fs(self) -> Any:
         if self._fs is None:
-            self._fs, base = for_output(self.root, self.session, self.options)
-            self.folder = self._fs.join(base, "_state")
+            fs, base = for_output(self.root, self.session, self.options)
+            self.folder = fs.join(base, "_state")
+            _migrate(fs, self.folder)
+            self._fs = fs
         return self._fs
 
     def _path(self, table: str) -> str:
-        safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in table)
         fs = self.fs
-        return fs.join(self.folder, f"{safe}.json")
+        return fs.join(self.folder, f"{escape(table)}.json")
 
     def load(self, table: str) -> TableState:
         path = self._path(table)
@@ -90,3 +95,32 @@ class StateStore:
                 out.append(TableState(data["table"], data.get("watermark"), data.get("columns"),
                                       data.get("history", [])))
         return out
+
+
+def _migrate(fs: Any, folder: str) -> None:
+    """Rename state files of the earlier, lossy names (`public.e_v.json` for `public."e v"`) to `escape(table)`.
+
+    A stem of plain characters only is the same under both schemes; the others are read for their `table`.
+    A marker file makes later runs skip the scan.
+    """
+    marker = fs.join(folder, MIGRATED)
+    names = fs.listdir(folder)
+    if not names or MIGRATED in names:
+        return
+    with _lock:
+        for name in names:
+            stem = name[:-5]
+            if not name.endswith(".json") or set(stem) <= PLAIN:
+                continue
+            src = fs.join(folder, name)
+            try:
+                table = json.loads(fs.read_text(src))["table"]
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            if escape(table) == stem:
+                continue
+            dst = fs.join(folder, f"{escape(table)}.json")
+            if not fs.exists(dst):
+                fs.write_text(dst, fs.read_text(src))
+            fs.remove(src)
+        fs.write_text(marker, "state file names are names.escape(table)\n")

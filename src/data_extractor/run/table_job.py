@@ -10,8 +10,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from data_extractor import __version__
-from data_extractor.errors import ExtractorError, UserError
+from data_extractor.errors import ExtractorError, UserError, one_line
 from data_extractor.output.lakehouse import open_output
+from data_extractor.output.lock import hold
 from data_extractor.run import events as ev
 from data_extractor.run.results import TableResult
 from data_extractor.source.catalog import split_name
@@ -62,6 +63,7 @@ class TableJob:
         self.estimated_rows: int | None = None
         self.partitions = 0
         self.output: Any = None
+        self.lock: Any = None  # the output table's lock (output.lock), held until the runner releases it
         self.tracker: Any = None
         self.streamed: Callable[[], int | None] | None = None  # rows fetched so far, where tasks report them
 
@@ -79,6 +81,11 @@ class TableJob:
     def discard(self) -> None:
         if self.output is not None:
             self.output.discard()
+
+    def release(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     def _window_where(self, key_type: str) -> str | None:
         if self.window is None:
@@ -124,6 +131,7 @@ class TableJob:
         table_format = entry.format or cfg.output.format
         out = open_output(table_format, cfg.output, schema_name or plan.schema, table_name, run.run_id,
                           self.window.label if self.window else None, session, spec.schema())
+        self.lock = hold(out, run.run_id, self.label)  # one run per output table; released by the runner
         self.output = out
         out.prepare()
         self.estimated_rows, self.partitions = plan.estimated_rows, len(plan.partitions)
@@ -140,6 +148,10 @@ class TableJob:
             self.tracker.close()
         if run.is_cancelled(self.table):
             raise ExtractorError("cancelled")
+        for s in partition_stats:
+            if (s.get("attempts") or 1) > 1:
+                log.warning("partition %d was read again whole after %s (%d attempts)", s["partition"],
+                            s.get("retried_after") or "a failure", s["attempts"])
         rows, size = out.written_rows()
         if rows_read is not None and rows != rows_read:
             raise ExtractorError(f"rows written ({rows:,}) differ from rows read ({rows_read:,}); "
@@ -152,17 +164,26 @@ class TableJob:
         out.write_manifest(manifest)
         out.publish()
         self.output = None
-        self._record_state(rows, current)
+        detail = None
+        try:
+            self._record_state(rows, current)
+        except Exception as exc:  # noqa: BLE001 - the data is published: say so, and what the state missed
+            detail = (f"published, but its state could not be recorded ({one_line(exc)}): " + (
+                "the watermark did not move, so the next run extracts this window again" if self.window
+                else "its history misses this run"))
+            log.warning(detail)
         run.emit(self.progress_event(len(plan.partitions), len(plan.partitions), rows))
         run.emit(ev.TableFinished(run.run_id, self.label, rows, len(files), size, seconds, out.final))
         commit = getattr(out, "commit", None)
         log.info("published %d file(s), %s rows -> %s%s", len(files), f"{rows:,}", out.final,
                  f" ({commit.format} version {commit.version})" if commit else "")
         return TableResult(self.label, "succeeded", rows, len(files), size, seconds, out.final,
-                           strategy=plan.strategy, partitions=len(plan.partitions), format=table_format,
+                           strategy=plan.strategy, partitions=len(plan.partitions), detail=detail,
+                           format=table_format,
                            version=commit.version if commit else None,
                            identifier=commit.identifier if commit else None,
-                           metadata_location=commit.metadata_location if commit else None)
+                           metadata_location=commit.metadata_location if commit else None,
+                           partitions_retried=sum((s.get("attempts") or 1) > 1 for s in partition_stats))
 
     # ------------------------------------------------------------ checks
     def _check_drift(self, current: list[dict[str, Any]], entry: Any) -> dict[str, Any] | None:

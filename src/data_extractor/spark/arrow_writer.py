@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from data_extractor.output.fs import local_path
 from data_extractor.output.stores import StoreFS
+from data_extractor.spark.partition_retry import with_retries
 from data_extractor.spark.rows_listener import RowsReporter
 from data_extractor.spark.tasks import read_partition
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
     from data_extractor.spark.tasks import ReadSpec
 
-STATS_DDL = "partition long, rows long, bytes long, seconds double, files string"
+STATS_DDL = "partition long, rows long, bytes long, seconds double, files string, attempts long, retried_after string"
 ROW_GROUP_ROWS = 1_000_000
 ROW_GROUP_BYTES = 128 << 20
 PROGRESS = "_progress"  # in the staging folder: each task's rows so far (removed before publishing)
@@ -88,17 +89,26 @@ def streamed_rows(folder: str) -> int | None:
 
 def _write_partition(spec: ReadSpec, index: int, target: Target | str, compression: str,
                      max_rows_per_file: int | None) -> dict[str, Any]:
+    """Write one partition, reading it again whole (fresh connection and file names) after a broken read."""
+    target = Target(target) if isinstance(target, str) else target
+    return with_retries(lambda n: _write_attempt(spec, index, target, compression, max_rows_per_file, n),
+                        index, spec.retries, spec.retry_wait)
+
+
+def _write_attempt(spec: ReadSpec, index: int, target: Target, compression: str, max_rows_per_file: int | None,
+                   attempt: int) -> dict[str, Any]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    target = Target(target) if isinstance(target, str) else target
     folder = target.folder
     store = None if target.local else target.store()
     suffix = f"-{target.tag}" if store is not None and target.tag else ""
+    suffix += f"-r{attempt}" if attempt > 1 else ""  # a retry never reuses a name a failed attempt wrote
     reporter = RowsReporter(target.listener, index)
 
     t0 = time.monotonic()
     schema = spec.schema()
+    file_schema = parquet_schema(spec)
     files: list[str] = []
     rows = size = 0
     writer: pq.ParquetWriter | None = None
@@ -112,14 +122,16 @@ def _write_partition(spec: ReadSpec, index: int, target: Target | str, compressi
         name = f"part-{index:05d}-{len(files):03d}{suffix}.{compression if compression != 'none' else 'plain'}.parquet"
         files.append(name)
         where = os.path.join(folder, name) if store is None else store.path(store.join(folder, name))
-        return pq.ParquetWriter(where, schema, compression=compression, filesystem=store and store.arrow,
-                                use_dictionary=dictionary, write_statistics=True, store_schema=False)
+        w = pq.ParquetWriter(where, file_schema, compression=compression, filesystem=store and store.arrow,
+                             use_dictionary=dictionary, write_statistics=True, store_schema=False)
+        w.add_key_value_metadata(file_schema.metadata)  # without the stored Arrow schema it is not written otherwise
+        return w
 
     def flush() -> None:
         nonlocal writer, pending, pending_rows, pending_bytes, in_file, dictionary
         if not pending:
             return
-        table = pa.Table.from_batches(pending, schema=schema)
+        table = required(pa.Table.from_batches(pending, schema=schema), file_schema)
         if not files:
             dictionary = dictionary_columns(table)
         offset = 0
@@ -138,7 +150,8 @@ def _write_partition(spec: ReadSpec, index: int, target: Target | str, compressi
         pending, pending_rows, pending_bytes = [], 0, 0
 
     try:
-        for batch in _prefetched(read_partition(spec, index)):
+        # connect_retries=0: this attempt is retried whole instead; a retry takes no pooled connection.
+        for batch in _prefetched(read_partition(spec, index, connect_retries=0, fresh=attempt > 1)):
             if batch.num_rows == 0:
                 continue
             pending.append(batch)
@@ -154,6 +167,10 @@ def _write_partition(spec: ReadSpec, index: int, target: Target | str, compressi
         flush()
         if not files and index == 0:  # an empty table still publishes its schema
             writer = open_file()
+    except BaseException:
+        _remove(folder, store, files, writer)
+        writer = None
+        raise
     finally:
         if writer is not None:
             writer.close()
@@ -165,6 +182,51 @@ def _write_partition(spec: ReadSpec, index: int, target: Target | str, compressi
     else:
         size = sum(store.size(store.join(folder, f)) for f in files)
     return {"partition": index, "rows": rows, "bytes": size, "seconds": time.monotonic() - t0, "files": files}
+
+
+def _remove(folder: str, store: StoreFS | None, files: list[str], writer: Any) -> None:
+    """Best effort: a failed attempt's files go, so the retry (or the discard) finds none of them."""
+    try:
+        if writer is not None:
+            writer.close()
+    except Exception:  # noqa: BLE001 - a half-written file is removed below anyway
+        pass
+    for name in files:
+        try:
+            if store is None:
+                os.remove(os.path.join(folder, name))
+            else:
+                store.remove(store.join(folder, name))
+        except Exception:  # noqa: BLE001 - the staging folder is discarded as a whole on failure
+            pass
+
+
+def parquet_schema(spec: ReadSpec) -> pa.Schema:
+    """The files' schema: NOT NULL columns REQUIRED, and the footer key Spark 3.x reads the calendar from.
+
+    Spark 3.x rebases dates before 1582 and timestamps before 1900 (or refuses them) unless the footer names
+    the Spark version that wrote it; a version of 3.0 or later without `org.apache.spark.legacyDateTime`
+    means proleptic Gregorian, which is what pyarrow writes.
+    """
+    import pyarrow as pa
+    import pyspark  # heavy, and only on the executor path
+
+    fields = [f.with_nullable(c.nullable is not False) for f, c in zip(spec.schema(), spec.columns, strict=True)]
+    return pa.schema(fields, metadata={"org.apache.spark.version": pyspark.__version__})
+
+
+def required(table: pa.Table, file_schema: pa.Schema) -> pa.Table:
+    """`table` with the files' schema; a null in a NOT NULL column fails loudly instead of writing a bad file."""
+    import pyarrow as pa
+
+    try:
+        return table.cast(file_schema)
+    except (pa.ArrowInvalid, ValueError) as exc:
+        bad = [f.name for f in file_schema if not f.nullable and table.column(f.name).null_count]
+        if bad:
+            raise ValueError(f"column {bad[0]} is NOT NULL in the source catalog, yet a null was read; "
+                             "check the column (a view's nullability may be wrong)") from None
+        raise ValueError(f"the rows read do not fit the table's schema ({exc})") from None
 
 
 def dictionary_columns(table: pa.Table, sample: int = 100_000) -> list[str]:
@@ -236,7 +298,9 @@ def task_function(spec: ReadSpec, target: Target, compression: str, max_rows_per
                 yield pa.RecordBatch.from_pylist([{**s, "files": json.dumps(s["files"])}],
                                                  schema=pa.schema([("partition", pa.int64()), ("rows", pa.int64()),
                                                                    ("bytes", pa.int64()), ("seconds", pa.float64()),
-                                                                   ("files", pa.string())]))
+                                                                   ("files", pa.string()),
+                                                                   ("attempts", pa.int64()),
+                                                                   ("retried_after", pa.string())]))
     return run
 
 

@@ -39,23 +39,27 @@ class ReadSpec:
                                        snapshot=self.snapshot)
 
 
-def read_partition(spec: ReadSpec, index: int) -> Iterator[pa.RecordBatch]:
+def read_partition(spec: ReadSpec, index: int, connect_retries: int | None = None, fresh: bool = False
+                   ) -> Iterator[pa.RecordBatch]:
     """Yield the partition's rows as batches of `spec.schema()`.
 
-    A connection failure before the first batch is retried (`spec.retries`, with backoff); a failure
-    after data has flowed is not, because the partition is then re-run whole by the caller.
+    A connection failure before the first batch is retried (`connect_retries`, default `spec.retries`, with
+    backoff); a failure after data has flowed is not: the Arrow-native writer reads the partition again whole
+    (`partition_retry`), passing `connect_retries=0` (its own retries cover connecting) and, on a retry,
+    `fresh=True` (a new connection, not one from the pool).
     """
     schema = spec.schema()
+    retries = spec.retries if connect_retries is None else connect_retries
     # A snapshot binds a connection to one transaction: never pooled.
     reusable = spec.snapshot is None and spec.dialect.reuse_readers
-    conn = reader_pool.take(spec.dialect) if reusable else None
+    conn = reader_pool.take(spec.dialect) if reusable and not fresh else None
     attempt = 0
     while conn is None:
         try:
             conn = spec.dialect.connect_reader()
         except Exception:
             attempt += 1
-            if attempt > spec.retries:
+            if attempt > retries:
                 raise
             time.sleep(spec.retry_wait * 2 ** (attempt - 1))
     finished = False
