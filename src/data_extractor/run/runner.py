@@ -167,9 +167,9 @@ class Run:
             monitor.start()
             workers = max(1, min(cfg.defaults.parallel_tables, len(self.tables)))
             with ThreadPoolExecutor(workers, thread_name_prefix="dx-table") as pool:
-                futures = [pool.submit(contextvars.copy_context().run, self._table_or_windows, t)
-                           for t in self.tables]
-                result.tables = [r for f in futures for r in f.result()]
+                futures = {t: pool.submit(contextvars.copy_context().run, self._table_or_windows, t)
+                           for t in self.largest_first(workers)}
+                result.tables = [r for t in self.tables for r in futures[t].result()]
             if refused:
                 result.tables = [failed[t] for t in refused] + result.tables
             stop.set()
@@ -229,6 +229,20 @@ class Run:
         if cfg.output.writer == "arrow" and self.extractor.reader() == "python" and not needs_hadoop(cfg.output.path):
             return "arrow"
         return "spark"
+
+    def largest_first(self, workers: int) -> list[str]:
+        """The tables in the order they start: the largest first (by the catalog's estimate), so a big table never
+        starts last and runs alone while the other slots idle. One slot, or no estimates: the config's order."""
+        if workers < 2 or len(self.tables) <= workers:
+            return list(self.tables)
+        sizes = {}
+        for name in self.tables:
+            entry = self.extractor.config.table(name)
+            try:  # statistics only; a custom query is never counted for this
+                sizes[name] = 0 if entry.query else (self.extractor.catalog.estimate(name).rows or 0)
+            except ExtractorError:
+                sizes[name] = 0  # its own job reports the problem
+        return sorted(self.tables, key=lambda name: -sizes[name])
 
     def _fail(self, table: str, reason: str, seconds: float) -> TableResult:
         self.emit(ev.TableFailed(self.run_id, table, reason, seconds))
