@@ -19,7 +19,8 @@ from data_extractor.errors import ExtractorError, one_line
 from data_extractor.output.fs import for_output, local_path
 from data_extractor.output.stores import NATIVE, scheme
 from data_extractor.run.state import StateStore
-from data_extractor.source.dialects.base import Check, TableRef
+from data_extractor.source.dialects.base import TableRef
+from data_extractor.source.dialects.checks import Check
 from data_extractor.source.dialects.checksum import checksum_for
 from data_extractor.spark import features
 from data_extractor.spark.probe import FIX_PYTHON, check_executors, is_cluster

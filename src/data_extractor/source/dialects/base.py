@@ -11,10 +11,11 @@ import datetime as dt
 import decimal
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from data_extractor.errors import UserError
+from data_extractor.source.dialects.checks import Check
 from data_extractor.source.typemap import rows_to_batches
 
 if TYPE_CHECKING:
@@ -86,19 +87,6 @@ class Distribution:
 
 
 Literal = int | float | decimal.Decimal | str | dt.date | dt.datetime | None
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of `data-extractor doctor`: what was checked, whether it passed, and the fix when not."""
-
-    name: str
-    ok: bool
-    detail: str
-    fix: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class Dialect(ABC):

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from data_extractor.errors import SourceError, UserError
 from data_extractor.source.dialects.base import (
-    Check,
     ColumnInfo,
     ConnectionHint,
     Dialect,
@@ -23,6 +22,7 @@ from data_extractor.source.dialects.base import (
     TableRef,
     explain_connect_error,
 )
+from data_extractor.source.dialects.checks import Check
 from data_extractor.source.dialects.oracle_rowid import _rowid_chunks
 from data_extractor.source.dialects.oracle_rowid import (
     encode_rowid as encode_rowid,  # re-exported: part of the dialect's public helpers
