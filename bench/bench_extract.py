@@ -15,7 +15,7 @@ Suites (--suite):
             Spark JDBC and ConnectorX (or --only, or --warm). Needs `pip install tpchgen-cli`.
   skew      tables `uniform` and `skewed` (90% of the rows in the lowest 10% of the key range) of --rows
             rows: our run with strategy balanced and range on the key k, 2 partitions; seconds and the
-            per-partition rows and seconds from each run's _manifest.json.
+            per-partition rows and seconds from each run's manifest.
   memory    our run and ConnectorX on bench tables of --sizes rows: peak RSS and its growth.
   parallel  four bench tables t1..t4 of --rows rows: our run with parallel_tables 1 and 2, with 2 and 1
             partitions per table, and the speedup.

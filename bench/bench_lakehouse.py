@@ -6,7 +6,7 @@ One throwaway PostgreSQL server and the bench table (see benchlib.FILL); inside 
 up, the same table is extracted as parquet, delta and iceberg, round-robin (interleaved, so a noisy neighbour
 hurts every format alike), each format into its own output folder so that every Delta/Iceberg run after the
 first replaces the previous version, as a nightly full run does. Prints medians of the whole run and of the
-commit step alone (`commit_seconds` in the table's _manifest.json: reading footers, stats, the commit).
+commit step alone (`commit_seconds` in the table's manifest: reading footers, stats, the commit).
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ def main() -> None:
             seconds = time.perf_counter() - t0
             if not result.ok:
                 sys.exit(f"{fmt} run failed: {result.to_dict()}")
-            manifest = json.loads((Path(result.tables[0].path) / "_manifest.json").read_text())
+            folder = Path(result.tables[0].path)  # {output}/public/{table}: its manifest is under _data_extractor/
+            manifest = json.loads((folder.parents[1] / "_data_extractor" / "manifests" / "public"
+                                   / f"{folder.name}.json").read_text())
             return seconds, float(manifest.get("commit_seconds", 0.0))
 
         for fmt in FORMATS:

@@ -150,7 +150,7 @@ def whole(cmd: list[str], out: Path, table: str | None = None) -> Callable[[], R
         seconds, peak = timed(cmd)
         if table is None:
             return seconds, peak
-        manifest = json.loads((out / "public" / table / "_manifest.json").read_text())
+        manifest = json.loads((out / "_data_extractor" / "manifests" / "public" / f"{table}.json").read_text())
         return seconds, peak, manifest["partition_stats"]
     return run
 

@@ -41,18 +41,19 @@ def test_publish_by_manifest_writes_the_manifest_last_and_removes_superseded_fil
     root = f"s3://{bucket}/t"
     fs = StoreFS(root, s3.options)
     assert isinstance(for_output(root, None, s3.options)[0], StoreFS) and not fs.atomic_rename
-    staging, final = f"{root}/_staging/r2", f"{root}/final"
+    staging, final = f"{root}/_data_extractor/staging/r2", f"{root}/final"
     fs.write_text(f"{final}/part-0-r1.parquet", "old")
-    fs.write_text(f"{final}/_manifest.json", json.dumps({"files": ["part-0-r1.parquet"]}))
+    fs.write_text(f"{final}/_manifest.json", json.dumps({"files": ["part-0-r1.parquet"]}))  # an earlier layout's
     fs.write_text(f"{staging}/part-0-r2.parquet", "new")
     fs.write_text(f"{staging}/part-1-r2.parquet", "new")
-    publish_by_manifest(fs, staging, final, ["part-0-r2.parquet", "part-1-r2.parquet"], "_manifest.json",
+    manifest = f"{root}/_data_extractor/manifests/final.json"
+    publish_by_manifest(fs, staging, final, ["part-0-r2.parquet", "part-1-r2.parquet"], manifest,
                         json.dumps({"files": ["part-0-r2.parquet", "part-1-r2.parquet"]}))
     reader = s3.fs()  # an independent client
     import pyarrow.fs as pafs
 
     names = sorted(i.base_name for i in reader.get_file_info(pafs.FileSelector(f"{bucket}/t/final")))
-    assert names == ["_manifest.json", "part-0-r2.parquet", "part-1-r2.parquet"]
-    with reader.open_input_stream(f"{bucket}/t/final/_manifest.json") as src:
+    assert names == ["part-0-r2.parquet", "part-1-r2.parquet"]  # Parquet only: the old manifest went too
+    with reader.open_input_stream(f"{bucket}/t/_data_extractor/manifests/final.json") as src:
         assert json.loads(src.read())["files"] == ["part-0-r2.parquet", "part-1-r2.parquet"]
     assert not fs.exists(staging)

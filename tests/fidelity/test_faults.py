@@ -7,7 +7,6 @@ The stop tests use a PostgreSQL server of their own, so the session's `pg` (and 
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +17,7 @@ from fid_common import cli, config, write_yaml
 
 from data_extractor import Extractor
 from data_extractor.run import events as ev
+from manifests import read_manifest
 from pgserver import PgServer, free_port
 
 pytestmark = pytest.mark.spark
@@ -44,7 +44,7 @@ def own_pg():
 def published(root: Path) -> dict[str, int]:
     """Every file under the published tree (staging and state aside), with its size."""
     return {str(p.relative_to(root)): p.stat().st_size for p in root.rglob("*")
-            if p.is_file() and p.relative_to(root).parts[0] not in ("_staging", "_state")}
+            if p.is_file() and p.relative_to(root).parts[0] != "_data_extractor"}
 
 
 def stopped_run(own_pg, tmp_path, stop_when, wait_for=None, **defaults):
@@ -55,7 +55,7 @@ def stopped_run(own_pg, tmp_path, stop_when, wait_for=None, **defaults):
                  partitioning={"strategy": "balanced", "partitions": 8}, **defaults)
     assert Extractor(cfg).run().ok  # a good version of both is published first
     before = published(out)
-    manifest = json.loads((out / "public" / "big" / "_manifest.json").read_text())
+    manifest = read_manifest(out / "public" / "big")
     stopped = threading.Event()
     events: list[ev.Event] = []
 
@@ -86,9 +86,9 @@ def assert_failed_cleanly(result, before, manifest, out, password):
     # the new done_first replaced the old one whole; big is exactly as it was published before the run
     after = published(out)
     assert {k: v for k, v in after.items() if "/big/" in k} == {k: v for k, v in before.items() if "/big/" in k}
-    assert json.loads((out / "public" / "big" / "_manifest.json").read_text())["run_id"] == manifest["run_id"]
+    assert read_manifest(out / "public" / "big")["run_id"] == manifest["run_id"]
     assert set(after) - set(before) <= {k for k in after if "/done_first/" in k}
-    assert not list(out.glob("_staging/*/public/big/*"))
+    assert not list(out.glob("_data_extractor/staging/*/public_2fbig/*"))
     return failed
 
 
@@ -110,7 +110,7 @@ def test_database_stopped_while_partitions_stream_fails_the_table_and_publishes_
 
     def stop_on_first_file(out: Path) -> None:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not list(out.glob("_staging/*/public/big/*.parquet")):
+        while time.monotonic() < deadline and not list(out.glob("_data_extractor/staging/*/public_2fbig/*.parquet")):
             time.sleep(0.005)
         own_pg.stop("immediate")
         stops.append(time.monotonic())

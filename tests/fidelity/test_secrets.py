@@ -46,7 +46,7 @@ def make_doomed(pg_conn) -> None:
 
 def files_text(root: Path) -> dict[str, str]:
     """Every manifest and state file under the output."""
-    found = list(root.rglob("_manifest.json")) + list(root.glob("_state/*"))
+    found = list(root.glob("_data_extractor/manifests/**/*.json")) + list(root.glob("_data_extractor/state/*"))
     return {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in found if p.is_file()}
 
 
@@ -91,7 +91,7 @@ def test_api_run_keeps_the_password_out_of_events_logs_manifests_and_state(secre
     assert plain.getvalue().count("\n") > 5 and as_json.getvalue().count("\n") > 5
     assert_clean(json.dumps(result.to_dict()), "the run result")
     written = files_text(out)
-    assert any(k.endswith("_manifest.json") for k in written) and any(k.startswith("_state") for k in written)
+    assert any("/manifests/" in k for k in written) and any("/state/" in k for k in written)
     for name, text in written.items():
         assert_clean(text, name)
 

@@ -6,7 +6,6 @@ the Parquet read back by pyarrow. A value a combination cannot carry must fail t
 
 from __future__ import annotations
 
-import json
 import os
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from fid_compare import differences, parquet_rows
 from fid_pg_types import BERLIN, columns, create, read_source
 
 from data_extractor import Extractor
+from manifests import read_manifest
 
 pytestmark = pytest.mark.spark
 
@@ -84,7 +84,7 @@ def test_every_type_and_edge_value_arrives_exactly(fid_db, tmp_path, spark, comb
     assert differences(fid_db["rows"], rows, names, f"{combo}: ") == []
     schema = pq.read_schema(next(folder.glob("*.parquet")))
     assert {f.name: f.type for f in schema} == EXPECTED_TYPES
-    manifest = json.loads((folder / "_manifest.json").read_text())
+    manifest = read_manifest(folder)
     assert manifest["rows"] == manifest["source_count"] == len(fid_db["rows"])
 
 

@@ -229,7 +229,7 @@ def test_a_signal_ends_the_run_with_a_message_and_its_exit_code(tmp_path, sig, c
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean)
     deadline = time.monotonic() + 120
     # the table's own staging folder: Spark is up and its read has started (a loaded machine starts slowly)
-    while time.monotonic() < deadline and not list(out.glob("_staging/*/*/big")):
+    while time.monotonic() < deadline and not list(out.glob("_data_extractor/staging/*/*big")):
         time.sleep(0.2)
     time.sleep(1)  # inside the read
     proc.send_signal(sig)

@@ -67,7 +67,7 @@ def test_spark_writer_leftovers_are_dropped_before_publish(pg, reader_table, tmp
     assert result.ok, result.to_dict()
     folder = out / "public" / "rd_t"
     names = sorted(p.name for p in folder.iterdir())
-    assert [n for n in names if not n.endswith(".parquet")] == ["_manifest.json"], names  # no _SUCCESS, no .crc
-    assert pl.read_parquet(folder / "*.parquet").height == 400
+    assert [n for n in names if not n.endswith(".parquet")] == [], names  # no _SUCCESS, no .crc, no manifest
+    assert pl.read_parquet(folder).height == 400 and pl.scan_parquet(folder).collect().height == 400
     assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{folder}/*.parquet')").fetchall()[0][0] == 400
     assert pq.read_table(folder).num_rows == 400

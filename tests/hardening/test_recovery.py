@@ -156,7 +156,7 @@ def test_a_second_run_of_a_table_being_written_is_refused_naming_the_holder(pg, 
     first = _cli(config, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 180
     while (time.monotonic() < deadline and first.poll() is None
-           and not list(out.glob("_staging/*/public/rc_big/*.parquet"))):
+           and not list(out.glob("_data_extractor/staging/*/public_2frc_5fbig/*.parquet"))):
         time.sleep(0.05)
     os.killpg(first.pid, signal.SIGSTOP)  # a hung first run: it holds the table, and stays this way
     try:

@@ -64,7 +64,7 @@ def test_tables_differing_only_in_punctuation_are_extracted_incrementally_side_b
     assert len(store.load('public."e v"').history) == len(store.load('public."e_v"').history) == 3  # one per window
 
 
-def test_state_files_of_the_earlier_names_are_renamed_on_first_use(pg, pg_conn, tmp_path, spark):
+def test_state_files_of_the_earlier_layout_are_moved_in_on_first_use(pg, pg_conn, tmp_path, spark):
     pg_conn.execute("DROP TABLE IF EXISTS mig_t")
     pg_conn.execute("CREATE TABLE mig_t AS SELECT g AS id FROM generate_series(1, 10) g")
     out = tmp_path / "out"
@@ -75,8 +75,8 @@ def test_state_files_of_the_earlier_names_are_renamed_on_first_use(pg, pg_conn, 
                                                         "columns": None, "history": [entry]}))
     result = Extractor(cfg(pg, out, ["public.mig_t"])).run()
     assert result.ok
-    assert not (old / "public.mig_t.json").exists()
-    assert (old / f"{escape('public.mig_t')}.json").exists()
+    assert not old.exists()  # moved into the reserved folder
+    assert (out / "_data_extractor" / "state" / f"{escape('public.mig_t')}.json").exists()
     history = StateStore(str(out)).load("public.mig_t").history
     assert [h["run_id"] for h in history] == ["old", result.run_id]
 

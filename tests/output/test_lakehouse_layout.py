@@ -69,7 +69,7 @@ def test_a_failure_after_the_commit_keeps_the_committed_files_and_the_table_read
     out.prepare()
     pq.write_table(pa.table({"id": pa.array([1, 2, 3], pa.int64())}), f"{out.staging}/part-0.parquet")
     out.write_manifest({"run_id": "r1", "rows": 3})
-    (tmp_path / "public" / "t" / "_manifest.json").mkdir()  # the side manifest cannot be written
+    (tmp_path / "_data_extractor" / "manifests" / "public" / "t.json").mkdir(parents=True)  # cannot be written
     with pytest.raises(OSError):
         out.publish()
     out.discard()  # what the runner does after any failure

@@ -58,7 +58,7 @@ def test_two_tables_to_s3_on_the_cluster_equal_their_sources(pg, pg_conn, s3, sp
     for name in ("cl_a", "cl_b"):
         folder = f"{bucket}/out/public/{name}"
         assert_parquet_equals_source(pg_conn, name, folder, filesystem=fs)
-        with fs.open_input_stream(f"{folder}/_manifest.json") as src:
+        with fs.open_input_stream(f"{bucket}/out/_data_extractor/manifests/public/{name}.json") as src:
             manifest = json.loads(src.read())
         assert manifest["writer"] == "arrow" and manifest["rows"] == manifest["rows_read"]
 
@@ -88,7 +88,7 @@ def test_a_failing_window_on_the_cluster_leaves_the_watermark(pg, pg_conn, s3, s
     done = cli(spark_cluster, tmp_path, cfg, "--from", "2026-02-01", "--to", "2026-02-03")
     assert done.returncode == 1, done.stdout + done.stderr
     fs = s3.fs()
-    with fs.open_input_stream(f"{bucket}/out/_state/{escape('public.cl_events')}.json") as src:
+    with fs.open_input_stream(f"{bucket}/out/_data_extractor/state/{escape('public.cl_events')}.json") as src:
         state = json.loads(src.read())
     assert state["watermark"] == "2026-02-02T00:00:00"  # day 1 published; day 2 failed; day 3 not run
     first = f"{bucket}/out/public/cl_events/extract_date=2026-02-01"

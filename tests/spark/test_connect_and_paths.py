@@ -14,6 +14,7 @@ from data_extractor import Extractor
 from data_extractor.cli.demo import build_database
 from data_extractor.output.fs import HadoopFS, local_path
 from data_extractor.output.publish import TableOutput
+from manifests import read_manifest
 
 pytestmark = pytest.mark.spark
 HERE = Path(__file__).parent
@@ -60,6 +61,6 @@ def test_publishing_through_hadoop_file_system_replaces_the_folder_whole(tmp_pat
         out.write_manifest({"run_id": run_id, "rows": rows})
         out.publish()
     final = tmp_path / "lake" / "public" / "t"
-    assert json.loads((final / "_manifest.json").read_text())["run_id"] == "run2"
+    assert read_manifest(final)["run_id"] == "run2"
     assert pq.read_table(final).num_rows == 5
-    assert not list((tmp_path / "lake" / "_staging").glob("*/public/t"))
+    assert not list((tmp_path / "lake" / "_data_extractor" / "staging").glob("*/public_2ft"))

@@ -14,6 +14,7 @@ import pytest
 
 from data_extractor import Extractor
 from data_extractor.errors import UserError
+from manifests import read_manifest
 from mysqlserver import MariaDBServer, shared_server
 
 pytestmark = pytest.mark.spark
@@ -132,7 +133,7 @@ def test_every_type_arrives_equal_to_the_source(mariadb, tmp_path, spark, typed,
     assert rows[0]["seen"] == dt.datetime(2038, 1, 19, 3, 14, 7, 999999, tzinfo=dt.timezone.utc)
     assert rows[0]["span"] == "-838:59:59.999" and json.loads(rows[0]["doc"])["k"] == "😀"
     assert rows[0]["raw"] == b"" and rows[-1] == {"id": -1, **{k: None for k in rows[-1] if k != "id"}}
-    manifest = json.loads((folder / "_manifest.json").read_text())
+    manifest = read_manifest(folder)
     assert manifest["rows"] == 6_002
 
 

@@ -16,6 +16,7 @@ from pgdata import assert_parquet_equals_source, make_typed
 
 from data_extractor import Extractor
 from data_extractor.run import events as ev
+from manifests import manifest_path, read_manifest
 
 pytestmark = pytest.mark.spark
 
@@ -44,7 +45,7 @@ def test_three_tables_in_parallel_sessions_equal_their_sources(pg, pg_conn, tmp_
     for i, _name in enumerate(three_tables):
         folder = tmp_path / "out" / "public" / f"typed_{i}"
         assert_parquet_equals_source(pg_conn, f"typed_{i}", str(folder))
-        manifests.append(json.loads((folder / "_manifest.json").read_text()))
+        manifests.append(read_manifest(folder))
     assert len({m["spark_session"] for m in manifests}) == 3
     # all three ran at the same time: each started before any finished
     assert max(m["started_at"] for m in manifests) < min(m["finished_at"] for m in manifests)
@@ -119,22 +120,22 @@ def test_sigkill_mid_run_leaves_published_data_untouched(pg, pg_conn, tmp_path, 
     assert first.ok
     folder = tmp_path / "out" / "public" / "big"
     before = {p.name: p.stat().st_size for p in folder.iterdir()}
-    manifest_before = (folder / "_manifest.json").read_text()
+    manifest_before = manifest_path(folder).read_text()
 
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(cfg))
     proc = subprocess.Popen([sys.executable, "-m", "data_extractor", "run", "-c", str(path)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    staging = tmp_path / "out" / "_staging"
+    staging = tmp_path / "out" / "_data_extractor" / "staging"
     deadline = time.time() + 120
-    while time.time() < deadline and not list(staging.glob("*/public/big/*.parquet")):
+    while time.time() < deadline and not list(staging.glob("*/public_2fbig/*.parquet")):
         time.sleep(0.05)
-    assert list(staging.glob("*/public/big/*.parquet")), "the run never started writing"
+    assert list(staging.glob("*/public_2fbig/*.parquet")), "the run never started writing"
     os.killpg(proc.pid, signal.SIGKILL)  # the CLI, its JVM and its Python workers
     proc.wait(10)
     assert {p.name: p.stat().st_size for p in folder.iterdir()} == before
-    assert (folder / "_manifest.json").read_text() == manifest_before
+    assert manifest_path(folder).read_text() == manifest_before
     again = Extractor(cfg).run()
     assert again.ok and again.tables[0].rows == 1_500_000
-    assert json.loads((folder / "_manifest.json").read_text())["run_id"] == again.run_id
-    assert not any(Path(tmp_path / "out").glob("_staging/*/public/big/*.parquet"))
+    assert read_manifest(folder)["run_id"] == again.run_id
+    assert not any(Path(tmp_path / "out").glob("_data_extractor/staging/*/public_2fbig/*.parquet"))

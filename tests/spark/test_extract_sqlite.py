@@ -15,6 +15,7 @@ import pytest
 
 from data_extractor import Extractor
 from data_extractor.cli.demo import build_database, write_config
+from manifests import read_manifest
 
 pytestmark = pytest.mark.spark
 
@@ -70,11 +71,11 @@ def test_demo_database_extracts_exactly(tmp_path, spark):
         folder = tmp_path / "extracts" / "main" / table
         assert pq.read_table(folder).num_rows == n
         assert_same(db, table, str(folder))
-        manifest = json.loads((folder / "_manifest.json").read_text())
+        manifest = read_manifest(folder)
         assert manifest["rows"] == n and manifest["run_id"] == result.run_id
-    orders = json.loads((tmp_path / "extracts/main/orders/_manifest.json").read_text())
+    orders = read_manifest(tmp_path / "extracts/main/orders")
     assert orders["plan"]["strategy"] == "balanced" and len(orders["plan"]["partitions"]) == 3
-    assert not (tmp_path / "extracts" / "_staging").exists()
+    assert not (tmp_path / "extracts" / "_data_extractor" / "staging").exists()
 
 
 def test_demo_command_is_the_readme_main_job(tmp_path):

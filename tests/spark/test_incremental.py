@@ -16,6 +16,7 @@ import yaml
 
 from data_extractor import Extractor
 from data_extractor.run import events as ev
+from manifests import manifest_path, read_manifest
 
 pytestmark = pytest.mark.spark
 DAY = dt.timedelta(days=1)
@@ -70,7 +71,7 @@ def test_three_daily_windows_partition_the_rows_and_a_rerun_replaces_one_exactly
     again = ex.run(run_date=dt.date(2026, 1, 2))
     assert again.ok and len(again.tables) == 1
     assert window_rows(middle) == before
-    assert json.loads((middle / "_manifest.json").read_text())["run_id"] == again.run_id
+    assert read_manifest(middle)["run_id"] == again.run_id
     assert sorted(p.name for p in root.iterdir()) == days
 
 
@@ -128,7 +129,7 @@ def test_consistent_snapshot_hides_changes_made_during_the_run(pg, pg_conn, tmp_
         table = pq.read_table(folder)
         assert table.num_rows == counts[name]
         assert set(table["v"].to_pylist()) == {"orig"}
-        manifest = json.loads((folder / "_manifest.json").read_text())
+        manifest = read_manifest(folder)
         assert manifest["snapshot"] and manifest["source_count"] == counts[name]
         assert manifest["plan"]["strategy"] == strategy and len(manifest["plan"]["partitions"]) == 4
     assert pg_conn.execute("SELECT count(*) FROM snap_a").fetchone()[0] == counts["snap_a"] + 1000
@@ -151,9 +152,9 @@ def test_sigkill_mid_window_keeps_the_watermark_and_the_next_run_completes_it(pg
     proc = subprocess.Popen([sys.executable, "-m", "data_extractor", "run", "-c", str(path), "--from", "2026-01-01",
                              "--to", "2026-01-02"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
-    staging = tmp_path / "out" / "_staging"
+    staging = tmp_path / "out" / "_data_extractor" / "staging"
     deadline = time.time() + 180
-    while time.time() < deadline and not list(staging.glob("*/public/ev_kill/extract_date=2026-01-02/*.parquet")):
+    while time.time() < deadline and not list(staging.glob("*/public_2fev_5fkill_*2026-01-02/*.parquet")):
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(10)
@@ -174,7 +175,7 @@ def test_added_and_dropped_columns_are_reported_and_fail_stops_the_table(pg, pg_
     config = cfg(pg, tmp_path, ["public.drift"])
     assert Extractor(config).run().ok
     folder = tmp_path / "out" / "public" / "drift"
-    published = (folder / "_manifest.json").read_text()
+    published = manifest_path(folder).read_text()
     pg_conn.execute("ALTER TABLE drift ADD COLUMN c date, DROP COLUMN b")
 
     config["tables"] = [{"name": "public.drift", "on_schema_change": "fail"}]
@@ -182,12 +183,12 @@ def test_added_and_dropped_columns_are_reported_and_fail_stops_the_table(pg, pg_
     assert not failed.ok
     error = failed.tables[0].error
     assert "added c" in error and "dropped b" in error and "on_schema_change" in error
-    assert (folder / "_manifest.json").read_text() == published
+    assert manifest_path(folder).read_text() == published
 
     config["tables"] = [{"name": "public.drift", "on_schema_change": "warn"}]
     logs: list[ev.LogLine] = []
     ok = Extractor(config).run(on_event=lambda e: logs.append(e) if isinstance(e, ev.LogLine) else None)
     assert ok.ok
     assert any(e.level == "warning" and "added c" in e.message for e in logs)
-    change = json.loads((folder / "_manifest.json").read_text())["schema_change"]
+    change = read_manifest(folder)["schema_change"]
     assert change == {"added": ["c"], "dropped": ["b"], "changed": []}

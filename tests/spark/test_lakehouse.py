@@ -19,6 +19,7 @@ from pyiceberg.table import StaticTable
 
 from data_extractor import Extractor
 from data_extractor.output.iceberg import open_catalog
+from manifests import manifest_path, read_manifest
 
 pytestmark = pytest.mark.spark
 FORMATS = ["delta", "iceberg"]
@@ -98,7 +99,7 @@ def test_a_second_full_run_is_exactly_one_new_commit_with_the_same_rows(pg, pg_c
         assert not protocol.reader_features and not protocol.writer_features
     else:
         assert StaticTable.from_metadata(first.metadata_location).scan().to_arrow().num_rows == 50000
-    manifest = json.loads((Path(first.path) / "_manifest.json").read_text())
+    manifest = read_manifest(Path(first.path))
     assert (manifest["format"], manifest["table_version"], manifest["rows"]) == (fmt, second.version, 50000)
     history = {h.path: h for h in ex.history()}
     assert (history[first.path].format, history[first.path].version) == (fmt, second.version)
@@ -186,7 +187,7 @@ def test_per_table_format_overrides_the_run_and_run_json_names_each_table(pg, pg
     assert (b["format"], b["identifier"]) == ("iceberg", "public.lk_full_b")
     assert sorted(StaticTable.from_metadata(b["metadata_location"]).scan().to_arrow()["id"].to_pylist()) == \
         list(range(2, 601, 2))
-    assert (c["format"], c["version"]) == ("parquet", None) and (Path(c["path"]) / "_manifest.json").exists()
+    assert (c["format"], c["version"]) == ("parquet", None) and manifest_path(c["path"]).exists()
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -15,6 +15,7 @@ import yaml
 from pgdata import assert_parquet_equals_source, make_typed
 
 from data_extractor import Extractor
+from manifests import read_manifest
 from s3server import SECRET
 
 pytestmark = pytest.mark.spark
@@ -47,14 +48,14 @@ def test_two_tables_to_s3_with_the_arrow_writer_equal_their_sources(pg, pg_conn,
     for name in ("s3_a", "s3_b"):
         folder = f"{bucket}/out/public/{name}"
         assert_parquet_equals_source(pg_conn, name, folder, filesystem=fs)
-        with fs.open_input_stream(f"{folder}/_manifest.json") as src:
+        with fs.open_input_stream(f"{bucket}/out/_data_extractor/manifests/public/{name}.json") as src:
             text = src.read().decode()
         manifest = json.loads(text)
         assert manifest["writer"] == "arrow" and manifest["rows"] == manifest["rows_read"]
         assert manifest["files"] == parquet_names(fs, folder)  # the manifest lists exactly what is there
         assert SECRET not in text
         first[name] = manifest["files"]
-    assert fs.get_file_info(f"{bucket}/out/_staging").type == pafs.FileType.NotFound
+    assert fs.get_file_info(f"{bucket}/out/_data_extractor/staging").type == pafs.FileType.NotFound
 
     again = Extractor(cfg).run(tables=["public.s3_a"])
     assert again.ok, again.to_dict()
@@ -68,7 +69,7 @@ def test_spark_writer_counts_the_rows_it_read(pg, pg_conn, spark, tmp_path, two_
     cfg = config(pg, str(tmp_path / "out"), ["public.s3_b"], writer="spark")
     result = Extractor(cfg).run()
     assert result.ok, result.to_dict()
-    manifest = json.loads((tmp_path / "out" / "public" / "s3_b" / "_manifest.json").read_text())
+    manifest = read_manifest(tmp_path / "out" / "public" / "s3_b")
     assert manifest["writer"] == "spark" and manifest["rows_read"] == manifest["rows"] == 7_000
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
@@ -15,6 +14,7 @@ from data_extractor.source.dialects.base import TableRef
 from data_extractor.source.typemap import arrow_schema
 from data_extractor.spark import reader_pool
 from data_extractor.spark.tasks import ReadSpec, read_partition
+from manifests import read_manifest
 
 pytestmark = pytest.mark.spark
 
@@ -27,7 +27,7 @@ def small_and_big(pg_conn):
 
 
 def manifest(tmp_path, table):
-    return json.loads((tmp_path / "out" / "public" / table / "_manifest.json").read_text())
+    return read_manifest(tmp_path / "out" / "public" / table)
 
 
 def test_a_small_one_partition_table_is_read_on_the_driver_and_equals_its_source(pg, pg_conn, tmp_path, spark,

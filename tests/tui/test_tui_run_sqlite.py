@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
 import pytest
 from tui_flow import assert_shown_and_written, extract_two_tables, history_lists
 from tui_helpers import RecordingApp, demo_config
+
+from manifests import read_manifest
 
 pytestmark = [pytest.mark.spark, pytest.mark.asyncio]
 
@@ -22,7 +23,7 @@ async def test_filter_select_plan_run_on_sqlite_lands_every_row(tmp_path, spark)
         out = tmp_path / "extracts" / "main"
         # the config lists both tables, so they run under its names (and with its settings)
         assert_shown_and_written(pilot, {t: (counts[t], out / t) for t in counts}, {"orders": 3, "customers": 1})
-        manifest = json.loads((out / "orders" / "_manifest.json").read_text())
+        manifest = read_manifest(out / "orders")
         assert len(manifest["plan"]["partitions"]) == 3
         assert not [m for m, severity in app.notes if severity == "error"]
         await history_lists(pilot, ["customers", "orders"])

@@ -17,6 +17,7 @@ from data_extractor.api import Extractor
 from data_extractor.config.models import load_config
 from data_extractor.errors import ExtractorError, one_line
 from data_extractor.output.fs import for_output, local_path
+from data_extractor.output.names import INTERNAL
 from data_extractor.output.stores import NATIVE, scheme
 from data_extractor.run.state import StateStore
 from data_extractor.source.dialects.base import TableRef
@@ -131,7 +132,7 @@ def _executors(ex: Any, config: Any) -> Check:
     local = local_path(config.output.path)
     folder = None
     if local is not None:
-        folder = os.path.join(local, "_staging")
+        folder = os.path.join(local, INTERNAL, "staging")
         os.makedirs(folder, exist_ok=True)
     return Check("executors", True, check_executors(session, modules, config.output.path, folder))
 
@@ -172,7 +173,7 @@ def _state(root: str, options: Any = None) -> Check:
             dt.datetime.fromisoformat(s.watermark)
     markers = []
 
-    staging = os.path.join(local_path(root) or "", "_staging")
+    staging = os.path.join(local_path(root) or "", INTERNAL, "staging")
     if os.path.isdir(staging):
         markers = [r for r in os.listdir(staging) if os.path.isdir(os.path.join(staging, r))
                    and any(f.startswith("_publishing") for f in os.listdir(os.path.join(staging, r)))]

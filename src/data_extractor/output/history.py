@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from data_extractor.output.fs import local_path
+from data_extractor.output.names import INTERNAL
 from data_extractor.output.publish import MANIFEST
 
 
@@ -27,6 +28,7 @@ class PublishedTable:
     version: int | None = None  # Delta log version / Iceberg snapshot sequence number
     identifier: str | None = None  # Iceberg: namespace.table in the catalog
     metadata_location: str | None = None  # Iceberg: the committed metadata.json
+    manifest: str = ""  # the manifest file this entry was read from
 
     @property
     def format_text(self) -> str:
@@ -35,32 +37,43 @@ class PublishedTable:
 
 
 def published(root: str) -> list[PublishedTable]:
-    """Every published table under `root` (newest first), from its `_manifest.json`."""
+    """Every published table under `root` (newest first), from its manifest under `_data_extractor/manifests/`
+    (or, for tables last written by earlier versions, the `_manifest.json` in its data folder)."""
     out: list[PublishedTable] = []
     root = local_path(root) or root
     if not os.path.isdir(root):
         return out
+    manifests = os.path.join(root, INTERNAL, "manifests")
+    for dirpath, _, filenames in os.walk(manifests):
+        for name in filenames:
+            if name.endswith(".json"):
+                path = os.path.join(dirpath, name)
+                out += _entry(path, os.path.join(root, os.path.relpath(path, manifests)[:-len(".json")]))
+    seen = {t.path for t in out}
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if not d.startswith("_")]
-        if MANIFEST in filenames:
-            try:
-                with open(os.path.join(dirpath, MANIFEST), encoding="utf-8") as fh:
-                    m: dict[str, Any] = json.load(fh)
-            except (OSError, ValueError):
-                continue
-            plan = m.get("plan") or {}
-            out.append(PublishedTable(m.get("table", ""), dirpath, m.get("run_id", ""), int(m.get("rows", 0)),
-                                      int(m.get("bytes", 0)), len(m.get("files", [])), float(m.get("seconds", 0)),
-                                      m.get("finished_at", ""), plan.get("strategy"),
-                                      len(plan.get("partitions", [])) or None, m.get("format") or "parquet",
-                                      m.get("table_version"), m.get("identifier"),
-                                      m.get("metadata_location")))
+        if MANIFEST in filenames and dirpath not in seen:
+            out += _entry(os.path.join(dirpath, MANIFEST), dirpath)
     return sorted(out, key=lambda t: t.finished_at, reverse=True)
 
 
-def read_manifest(folder: str) -> dict[str, Any]:
-    """The manifest of one published table folder (from `published`)."""
-    with open(os.path.join(local_path(folder) or folder, MANIFEST), encoding="utf-8") as fh:
+def _entry(path: str, folder: str) -> list[PublishedTable]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            m: dict[str, Any] = json.load(fh)
+    except (OSError, ValueError):
+        return []
+    plan = m.get("plan") or {}
+    return [PublishedTable(m.get("table", ""), folder, m.get("run_id", ""), int(m.get("rows", 0)),
+                           int(m.get("bytes", 0)), len(m.get("files", [])), float(m.get("seconds", 0)),
+                           m.get("finished_at", ""), plan.get("strategy"), len(plan.get("partitions", [])) or None,
+                           m.get("format") or "parquet", m.get("table_version"), m.get("identifier"),
+                           m.get("metadata_location"), path)]
+
+
+def read_manifest(table: PublishedTable) -> dict[str, Any]:
+    """The manifest of one published table (from `published`)."""
+    with open(table.manifest, encoding="utf-8") as fh:
         return json.load(fh)
 
 

@@ -5,7 +5,7 @@ A full run writes into ``data/{run_id}/``, a window into ``data/{window}/{run_id
 ``data/extract_date-2026-01-02/<run_id>/``), so each data file belongs to exactly one window and a window
 is replaced by replacing the files under its folder. Until the commit no reader sees the new files; a run
 killed before it leaves them unreferenced (Delta's `vacuum` removes such files) and the table as it was.
-`_manifest.json` in the table's root repeats the last commit's manifest for the history.
+`{output}/_data_extractor/manifests/{schema}/{table}.json` repeats the last commit's manifest for the history.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from data_extractor.config.models import OutputConfig
 from data_extractor.errors import UserError
 from data_extractor.output.fs import LocalFS, local_path
 from data_extractor.output.lakefiles import Commit, check_schema, join_uri, staged_files
-from data_extractor.output.publish import MANIFEST, TableOutput, _safe
+from data_extractor.output.names import INTERNAL, folder_name, table_folders
+from data_extractor.output.publish import TableOutput
 from data_extractor.output.stores import aws_options
 
 log = logging.getLogger("data_extractor.output")
@@ -48,8 +49,10 @@ class LakehouseOutput:
         local = local_path(output.path)
         self.is_local = local is not None
         self.root = os.path.abspath(local) if local is not None else output.path.rstrip("/")
-        self.final = join_uri(self.root, "/".join(_safe(p) for p in ([schema] if schema else []) + [table]))
-        self.window_prefix = f"data/{_safe(window.replace('=', '-'))}/" if window else None
+        parts = table_folders(schema, table)
+        self.final = join_uri(self.root, "/".join(parts))
+        self.manifest_path = join_uri(self.root, "/".join([INTERNAL, "manifests", *parts[:-1], parts[-1] + ".json"]))
+        self.window_prefix = f"data/{folder_name(window.replace('=', '-'))}/" if window else None
         self.run_prefix = f"{self.window_prefix or 'data/'}{run_id}/"
         self.staging = join_uri(self.final, self.run_prefix.rstrip("/"))
         self.manifest: dict[str, Any] = {}
@@ -101,7 +104,8 @@ class LakehouseOutput:
             self.commit = iceberg.commit(catalog, self.identifier, self.final, files, self.arrow_schema,
                                          self.window_prefix, metadata)
         side = {**self.manifest, **self.commit.to_dict(), "commit_seconds": round(time.monotonic() - t0, 3)}
-        self._fs.write_text(join_uri(self.final, MANIFEST), json.dumps(side, indent=2, default=str))
+        self._fs.makedirs(self._fs.dirname(self.manifest_path))
+        self._fs.write_text(self.manifest_path, json.dumps({**side, "path": self.final}, indent=2, default=str))
 
     def discard(self) -> None:
         """Delete the run's files, unless a commit may have taken them: orphans are harmless, holes are not."""

@@ -1,4 +1,4 @@
-"""One run at a time per output table: an advisory `fcntl.flock` on `{output}/_state/<escaped table>.lock`.
+"""One run at a time per output table: an advisory `fcntl.flock` on `_data_extractor/locks/<table>.lock`.
 
 The kernel drops the lock when its holder exits, however it exits (kill -9 included), so a crash never
 leaves a table locked. A second run asking for a held lock is refused at once, naming the holder. Only
@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from data_extractor.errors import UserError
-from data_extractor.output.names import escape
+from data_extractor.output.names import INTERNAL, escape
 from data_extractor.output.publish import TableOutput
 
 
@@ -32,7 +32,7 @@ class TableLock:
 def lock_path(out: TableOutput) -> str:
     """The lock file of the published table (all its windows share one: they share one state file)."""
     parts = out.parts[:-1] if out.window else out.parts
-    return os.path.join(out.base, "_state", f"{escape('/'.join(parts))}.lock")
+    return os.path.join(out.base, INTERNAL, "locks", f"{escape('/'.join(parts))}.lock")
 
 
 def hold(out: Any, run_id: str, label: str) -> TableLock:

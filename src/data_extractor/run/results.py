@@ -24,6 +24,7 @@ class TableResult:
     identifier: str | None = None  # Iceberg: namespace.table in the catalog
     metadata_location: str | None = None  # Iceberg: the committed metadata.json
     partitions_retried: int = 0  # partitions read again whole after a broken read
+    partitions_reused: int = 0  # partitions an earlier (killed or failed) run finished, taken over
 
 
 @dataclass

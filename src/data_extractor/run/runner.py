@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from data_extractor.errors import ExtractorError, UserError, one_line
 from data_extractor.output.fs import hadoop_fs, local_path, needs_hadoop
+from data_extractor.output.names import INTERNAL
 from data_extractor.output.publish import finish_run, mark_run
 from data_extractor.output.stores import secret_values
 from data_extractor.run import events as ev
@@ -220,7 +221,7 @@ class Run:
         if self.extractor.reader() == "python":
             modules += [type(self.extractor.dialect).__module__, *self.extractor.dialect.driver_modules]
         local = local_path(cfg.output.path)
-        folder = os.path.join(local, "_staging", self.run_id) if local is not None else None
+        folder = os.path.join(local, INTERNAL, "staging", self.run_id) if local is not None else None
         log.info("executors: %s", check_executors(self.session, modules, cfg.output.path, folder))
 
     def writer(self) -> str:

@@ -1,9 +1,9 @@
-"""Watermarks and run history, one small JSON file per table under `{output}/_state/`.
+"""Watermarks and run history, one small JSON file per table under `{output}/_data_extractor/state/`.
 
 Files are written atomically (temporary file, then rename), so a killed run leaves the last good
 state. A watermark advances only after its window's data and manifest were published. File names are
-`names.escape(table)`, one-to-one with table names (`public."e v"` and `public.e_v` never share a file);
-files named the earlier, lossy way are renamed on first use.
+`names.escape(table)`, one-to-one with table names (`public."e v"` and `public.e_v` never share a file).
+State of earlier versions (`{output}/_state/`, some files named the lossy way) is moved in on first use.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 
 from data_extractor.errors import ExtractorError
 from data_extractor.output.fs import for_output
-from data_extractor.output.names import PLAIN, escape
+from data_extractor.output.names import INTERNAL, escape
 
 HISTORY = 50  # runs kept per table
-MIGRATED = "names-escaped"  # in the state folder once lossy file names were renamed
+LEGACY = "_state"  # the state folder of earlier versions, at the output root
 _lock = threading.Lock()
 
 
@@ -35,7 +35,7 @@ class TableState:
 
 
 class StateStore:
-    """State under `{output}/_state/`; on a Hadoop URI output, set `session` before the first use."""
+    """State under `{output}/_data_extractor/state/`; on a Hadoop URI output, set `session` before the first use."""
 
     def __init__(self, output_root: str, session: Any = None, options: Any = None) -> None:
         self.root = output_root
@@ -47,8 +47,8 @@ class StateStore:
     def fs(self) -> Any:
         if self._fs is None:
             fs, base = for_output(self.root, self.session, self.options)
-            self.folder = fs.join(base, "_state")
-            _migrate(fs, self.folder)
+            self.folder = fs.join(base, INTERNAL, "state")
+            _migrate(fs, fs.join(base, LEGACY), self.folder)
             self._fs = fs
         return self._fs
 
@@ -97,30 +97,29 @@ class StateStore:
         return out
 
 
-def _migrate(fs: Any, folder: str) -> None:
-    """Rename state files of the earlier, lossy names (`public.e_v.json` for `public."e v"`) to `escape(table)`.
+def _migrate(fs: Any, legacy: str, folder: str) -> None:
+    """Move the state files of an earlier version's `_state/` folder in, named `escape(table)`.
 
-    A stem of plain characters only is the same under both schemes; the others are read for their `table`.
-    A marker file makes later runs skip the scan.
+    Each file is read for its `table` (earlier names were lossy: `public.e_v.json` for `public."e v"`); a
+    file already in the new folder wins. Folders (a schema once published as `_state`) are left alone.
     """
-    marker = fs.join(folder, MIGRATED)
-    names = fs.listdir(folder)
-    if not names or MIGRATED in names:
+    names = [n for n in fs.listdir(legacy) if n.endswith(".json")]
+    if not names:
         return
     with _lock:
+        fs.makedirs(folder)
         for name in names:
-            stem = name[:-5]
-            if not name.endswith(".json") or set(stem) <= PLAIN:
-                continue
-            src = fs.join(folder, name)
+            src = fs.join(legacy, name)
             try:
                 table = json.loads(fs.read_text(src))["table"]
             except (OSError, ValueError, KeyError, TypeError):
-                continue
-            if escape(table) == stem:
-                continue
+                continue  # not a state file: left where it is
             dst = fs.join(folder, f"{escape(table)}.json")
             if not fs.exists(dst):
                 fs.write_text(dst, fs.read_text(src))
             fs.remove(src)
-        fs.write_text(marker, "state file names are names.escape(table)\n")
+        for name in fs.listdir(legacy):
+            if name.endswith(".lock") or name == "names-escaped":
+                fs.remove(fs.join(legacy, name))
+        if not fs.listdir(legacy):
+            fs.rmtree(legacy)

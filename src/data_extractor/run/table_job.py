@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -11,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from data_extractor import __version__
 from data_extractor.errors import ExtractorError, UserError, one_line
+from data_extractor.output import resume
 from data_extractor.output.lakehouse import open_output
 from data_extractor.output.lock import hold
+from data_extractor.output.publish import TableOutput
 from data_extractor.run import events as ev
 from data_extractor.run.results import TableResult
 from data_extractor.source.catalog import split_name
@@ -66,10 +69,15 @@ class TableJob:
         self.lock: Any = None  # the output table's lock (output.lock), held until the runner releases it
         self.tracker: Any = None
         self.streamed: Callable[[], int | None] | None = None  # rows fetched so far, where tasks report them
+        self.resumable = False  # finished partitions are recorded, and kept if the table fails
+        self.taken = resume.TakeOver()  # partitions an earlier run finished, taken over (shown as done)
 
     def progress_event(self, done: int, total: int, rows: int | None = None) -> ev.TableProgress:
         """Progress now; rows are the given count, else what the tasks report, else estimated from tasks done."""
         elapsed = time.monotonic() - (self.started or time.monotonic())
+        reused = len(self.taken.reused)
+        if total and reused and total < self.partitions:  # Spark counts only the tasks this run started
+            done, total = done + reused, total + reused
         total = total or self.partitions
         if rows is None and self.streamed is not None:
             rows = self.streamed()
@@ -135,6 +143,7 @@ class TableJob:
         self.output = out
         out.prepare()
         self.estimated_rows, self.partitions = plan.estimated_rows, len(plan.partitions)
+        spec = self._take_over(out, spec)
         self.session_id = f"{id(session):x}"
         self.tracker = spark.TableProgress(session, self.group, f"data-extractor {self.label}")
         self.started = time.monotonic()
@@ -183,7 +192,9 @@ class TableJob:
                            version=commit.version if commit else None,
                            identifier=commit.identifier if commit else None,
                            metadata_location=commit.metadata_location if commit else None,
-                           partitions_retried=sum((s.get("attempts") or 1) > 1 for s in partition_stats))
+                           partitions_retried=sum((s.get("attempts") or 1) > 1 for s in partition_stats
+                                                  if not s.get("reused")),
+                           partitions_reused=len(self.taken.reused))
 
     # ------------------------------------------------------------ checks
     def _check_drift(self, current: list[dict[str, Any]], entry: Any) -> dict[str, Any] | None:
@@ -197,6 +208,17 @@ class TableJob:
                 raise UserError(f"{text}; nothing was read (set on_schema_change: warn or evolve to accept it)")
             (log.warning if policy == "warn" else log.info)("%s (on_schema_change: %s)", text, policy)
         return change
+
+    def _take_over(self, out: Any, spec: ReadSpec) -> ReadSpec:
+        """Arrow-written Parquet tables resume: take over the partitions an earlier run of this table finished."""
+        cfg = self.owner.extractor.config
+        self.resumable = (isinstance(out, TableOutput) and self.owner.writer() == "arrow" and len(spec.predicates) > 1
+                          and not self.on_driver(spec))
+        if not self.resumable:
+            return spec
+        self.taken = resume.begin(out, resume.digest(spec, cfg.output.compression, cfg.output.max_rows_per_file),
+                                  spec.snapshot, spec.dialect.snapshot_outlives_session)
+        return dataclasses.replace(spec, snapshot=self.taken.snapshot)
 
     def _start_count(self, spec: Any) -> Future[int] | None:
         if not self.owner.extractor.config.defaults.reconcile:
@@ -251,24 +273,30 @@ class TableJob:
             from data_extractor.spark.rows_listener import RowsListener, driver_host
             from data_extractor.spark.session import is_connect
 
-            target = Target(out.staging, cfg.output.storage_options if not out.is_local else {}, self.owner.run_id)
+            target = Target(out.staging, cfg.output.storage_options if not out.is_local else {}, self.owner.run_id,
+                            resumable=self.resumable)
             if self.on_driver(spec):
                 log.info("read on the driver: one partition of ~%s rows needs no Spark job", self.estimated_rows)
                 stats = run_on_driver(spec, target, cfg.output.compression, cfg.output.max_rows_per_file)
                 out.committed = [f for s in stats for f in s["files"]]
                 return stats[0]["rows"], stats
-            listener = None
+            listener, taken = None, self.taken
             if out.is_local:
-                self.streamed = lambda: streamed_rows(out.staging)
+                self.streamed = lambda: (streamed_rows(out.staging) or 0) + taken.rows or None
             elif not is_connect(session):  # no shared disk for progress files: tasks send counts to the driver
                 listener = RowsListener(driver_host(session))
                 target.listener = listener.address
-                self.streamed = listener.rows
+                self.streamed = lambda: (listener.rows() or 0) + taken.rows or None
+            only = [i for i in range(len(spec.predicates)) if i not in taken.done] if taken.reused else None
             try:
-                stats = run_arrow_native(session, spec, target, cfg.output.compression, cfg.output.max_rows_per_file)
+                stats = run_arrow_native(session, spec, target, cfg.output.compression, cfg.output.max_rows_per_file,
+                                         only)
             finally:
                 if listener is not None:
                     listener.close()
+            if self.resumable:
+                resume.finish(out.fs, out.staging)
+            stats = sorted(taken.reused + stats, key=lambda s: s["partition"])
             out.committed = [f for s in stats for f in s["files"]]
             return sum(s["rows"] for s in stats), stats
         if cfg.output.writer == "arrow":

@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from data_extractor.output.fs import local_path
+from data_extractor.output.fs import LocalFS, local_path
+from data_extractor.output.resume import record_done
 from data_extractor.output.stores import StoreFS
 from data_extractor.spark.partition_retry import with_retries
 from data_extractor.spark.rows_listener import RowsReporter
@@ -51,6 +52,7 @@ class Target:
     options: dict[str, Any] = field(default_factory=dict)  # output.storage_options (travel to executors)
     tag: str = ""  # the run id, in file names on a store
     listener: tuple[str, int] | None = None  # the driver's RowsListener, where tasks report rows so far
+    resumable: bool = False  # tasks record each finished partition (`output/resume.py`)
 
     @property
     def local(self) -> bool:
@@ -91,8 +93,11 @@ def _write_partition(spec: ReadSpec, index: int, target: Target | str, compressi
                      max_rows_per_file: int | None) -> dict[str, Any]:
     """Write one partition, reading it again whole (fresh connection and file names) after a broken read."""
     target = Target(target) if isinstance(target, str) else target
-    return with_retries(lambda n: _write_attempt(spec, index, target, compression, max_rows_per_file, n),
-                        index, spec.retries, spec.retry_wait)
+    stats = with_retries(lambda n: _write_attempt(spec, index, target, compression, max_rows_per_file, n),
+                         index, spec.retries, spec.retry_wait)
+    if target.resumable:
+        record_done(LocalFS() if target.local else target.store(), target.folder, stats)
+    return stats
 
 
 def _write_attempt(spec: ReadSpec, index: int, target: Target, compression: str, max_rows_per_file: int | None,
@@ -287,14 +292,14 @@ def _prefetched(batches: Iterator[Any], depth: int = 4) -> Iterator[Any]:
         t.join(5)
 
 
-def task_function(spec: ReadSpec, target: Target, compression: str, max_rows_per_file: int | None
-                  ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+def task_function(spec: ReadSpec, target: Target, compression: str, max_rows_per_file: int | None,
+                  indexes: list[int]) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         import pyarrow as pa
 
         for batch in batches:
-            for index in batch.column(0).to_pylist():
-                s = _write_partition(spec, int(index), target, compression, max_rows_per_file)
+            for position in batch.column(0).to_pylist():
+                s = _write_partition(spec, indexes[int(position)], target, compression, max_rows_per_file)
                 yield pa.RecordBatch.from_pylist([{**s, "files": json.dumps(s["files"])}],
                                                  schema=pa.schema([("partition", pa.int64()), ("rows", pa.int64()),
                                                                    ("bytes", pa.int64()), ("seconds", pa.float64()),
@@ -305,23 +310,27 @@ def task_function(spec: ReadSpec, target: Target, compression: str, max_rows_per
 
 
 def run_arrow_native(session: SparkSession, spec: ReadSpec, target: Target | str, compression: str,
-                     max_rows_per_file: int | None) -> list[dict[str, Any]]:
-    """Run every partition as a Spark task; returns each partition's statistics."""
+                     max_rows_per_file: int | None, only: list[int] | None = None) -> list[dict[str, Any]]:
+    """Run the partitions (all, or those in `only`) as Spark tasks; returns each one's statistics."""
     from data_extractor.spark.session import is_connect
 
     target = Target(target) if isinstance(target, str) else target
+    indexes = list(range(len(spec.predicates))) if only is None else list(only)
+    if not indexes:
+        return []
     # Tasks create no folders: one still running after its job failed must not recreate what was discarded.
     progress = os.path.join(target.folder, PROGRESS)
     if target.local:
         os.makedirs(progress, exist_ok=True)
-    n = len(spec.predicates)
+    n = len(indexes)
     try:
         if is_connect(session):
             frame = session.range(0, n, 1, n)
-            rows = frame.mapInArrow(task_function(spec, target, compression, max_rows_per_file), STATS_DDL).collect()
+            task = task_function(spec, target, compression, max_rows_per_file, indexes)
+            rows = frame.mapInArrow(task, STATS_DDL).collect()
             out = [{**r.asDict(), "files": json.loads(r["files"])} for r in rows]
         else:
-            out = session.sparkContext.parallelize(range(n), n).map(
+            out = session.sparkContext.parallelize(indexes, n).map(
                 lambda index: _write_partition(spec, index, target, compression, max_rows_per_file)).collect()
     finally:
         if target.local:

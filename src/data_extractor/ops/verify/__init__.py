@@ -78,7 +78,7 @@ def verify_tables(config: Any, tables: list[str] | None = None,
                 emit(ev.TableFailed(run_id, name, verdicts[-1].error or "", 0.0))
                 continue
             for pub in sorted(found[name], key=lambda p: p.path):
-                manifest = read_manifest(pub.path)
+                manifest = read_manifest(pub)
                 window = manifest.get("window")
                 # as a run labels a window: by its folder, extract_date=D -> [D]
                 label = name if not window else f"{name} [{os.path.basename(pub.path).split('=', 1)[-1]}]"

@@ -209,6 +209,7 @@ class Dialect(ABC):
 
     # -------------------------------------------------------------- snapshots
     snapshot_note: ClassVar[str] = "this database cannot share one snapshot across connections"
+    snapshot_outlives_session: ClassVar[bool] = False  # a token usable by later sessions (Oracle SCN): resume at it
 
     def open_snapshot(self, snapshot: SnapshotConfig) -> tuple[Any, str]:
         """Take one point in time for a whole run: (a handle to keep open until the run ends, a token)."""

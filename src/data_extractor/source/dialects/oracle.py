@@ -282,6 +282,7 @@ class OracleDialect(Dialect):
                 f"FROM {self.sampled_table_sql(table, fraction)} WHERE {q} IS NOT NULL")
 
     # Flashback: the run's snapshot token is the AS OF clause itself ("SCN 123" or "TIMESTAMP ...").
+    snapshot_outlives_session = True  # usable by any later session while undo retains it
     def open_snapshot(self, snapshot: Any) -> tuple[Any, str]:
         if snapshot.scn is not None:
             return None, self.as_of_scn(snapshot.scn)
