@@ -1,3 +1,3 @@
-from data_extractor.cli.main import entry
+from data_extractor.cli.launch import entry
 
 entry()

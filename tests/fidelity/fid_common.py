@@ -41,5 +41,14 @@ def cli(*args: str | Path, env: dict[str, str] | None = None, timeout: float = 1
 
 def spark_jobs(spark: Any) -> int:
     """The highest Spark job id so far (-1 before the first): unchanged means no job ran."""
-    jobs = spark.sparkContext._jsc.sc().statusStore().jobsList(None)
-    return max((jobs.get(i).jobId() for i in range(jobs.size())), default=-1)
+    from py4j.protocol import Py4JError
+
+    jobs = spark.sparkContext._jsc.sc().statusStore().jobsList(None)  # a java.util.List or a Scala Seq
+
+    def job(i: int) -> Any:
+        try:
+            return jobs.get(i)
+        except Py4JError:
+            return jobs.apply(i)
+
+    return max((job(i).jobId() for i in range(jobs.size())), default=-1)

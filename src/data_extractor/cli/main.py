@@ -16,6 +16,8 @@ from typing import Any
 
 from data_extractor import __version__
 from data_extractor.api import Extractor
+from data_extractor.cli.daemon import add_parser as add_daemon_parser
+from data_extractor.cli.daemon import cmd_daemon
 from data_extractor.cli.demo import build_database, write_config
 from data_extractor.cli.render import Output
 from data_extractor.cli.run_view import RunView, print_json
@@ -74,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--from", dest="date_from", type=_date, metavar="YYYY-MM-DD",
                    help="incremental tables: backfill windows starting from this date...")
     r.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD", help="...through this date")
+    r.add_argument("--no-daemon", action="store_true", help="run in this process even when a warm daemon runs")
     _log_flags(r)
 
     st = cmd("status", "Show each table's watermark, last run, rows and outcome.")
@@ -92,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("--no-spark", action="store_true", help="skip starting Spark")
     doc.add_argument("--json", action="store_true", help="print JSON")
     add_verify_parser(sub, cmd)
+    add_daemon_parser(sub)
     return p
 
 
@@ -276,6 +280,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
     "status": cmd_status,
     "doctor": cmd_doctor,
     "verify": cmd_verify,
+    "daemon": cmd_daemon,
 }
 
 

@@ -177,6 +177,12 @@ def startup_seconds() -> float | None:
     return _state["seconds"]
 
 
+def mark_warm() -> None:
+    """The session was started for an earlier run (the warm daemon): later runs pay nothing for it."""
+    if _state["session"] is not None:
+        _state["seconds"] = 0.0
+
+
 def thread_session(cfg: SparkConfig) -> SparkSession:
     """A child session for the calling worker thread: its own SQL conf and temp views, shared context."""
     root = get_session(cfg)
