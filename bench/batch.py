@@ -15,7 +15,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import PgServer, cli, cx_uri, header, interleave, markdown, median_s, ours_config, peak_mib, server, whole
+from benchlib import (
+    PgServer,
+    cli,
+    cx_uri,
+    header,
+    interleave,
+    markdown,
+    median_s,
+    ours_config,
+    peak_mib,
+    server,
+    warm_daemon,
+    whole,
+)
 
 # TPC-H's eight tables: DDL in tpchgen-cli's CSV column order, and the key each is partitioned on.
 TPCH = {
@@ -109,9 +122,12 @@ def batch(args: argparse.Namespace) -> None:
         ours = cli(batch_config(pg, out, rows, 2), work / "batch.yaml")
         loop = [(t, TPCH[t][1], parts_for(n)) for t, n in rows.items()]
         cx = [sys.executable, "-c", CX_LOOP.format(tables=loop, uri=cx_uri(pg), out=out)]
-        results = interleave({"data-extractor run (8 tables, parallel_tables 2)": whole(ours, out),
-                              "ConnectorX + pyarrow, one process looping over the 8 tables": whole(cx, out)},
-                             args.rounds)
+        with warm_daemon(ours) as (handed, env):
+            results = interleave({"data-extractor run (8 tables, parallel_tables 2)": whole(ours, out),
+                                  "ConnectorX + pyarrow, one process looping over the 8 tables": whole(cx, out),
+                                  "data-extractor run, handed to a warm daemon (`daemon start`)":
+                                      whole(handed, out, env=env)},
+                                 args.rounds)
         header(f"TPC-H SF {sf:g}, all 8 tables ({total:,} rows), 2 partitions for tables over {SMALL:,} rows",
                args.rounds)
         base = median_s(results["ConnectorX + pyarrow, one process looping over the 8 tables"])

@@ -142,12 +142,13 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int
     return seconds, peak
 
 
-def whole(cmd: list[str], out: Path, table: str | None = None) -> Callable[[], Run]:
+def whole(cmd: list[str], out: Path, table: str | None = None, env: dict[str, str] | None = None
+          ) -> Callable[[], Run]:
     """A whole-process run of `cmd` into an emptied `out`; with `table`, also its manifest's partition_stats."""
     def run() -> Run:
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
-        seconds, peak = timed(cmd)
+        seconds, peak = timed(cmd, env)
         if table is None:
             return seconds, peak
         manifest = json.loads((out / "_data_extractor" / "manifests" / "public" / f"{table}.json").read_text())
@@ -196,9 +197,25 @@ def ours_config(pg: PgServer, out: Path, tables: list[Any], reader: str = "pytho
 
 
 def cli(cfg: dict[str, Any], path: Path) -> list[str]:
-    """`data-extractor run` of `cfg`, written to `path`."""
+    """`data-extractor run` of `cfg`, written to `path`, in its own process (a warm daemon is never used)."""
     path.write_text(yaml.safe_dump(cfg))
-    return [sys.executable, "-m", "data_extractor", "run", "-c", str(path)]
+    return [sys.executable, "-m", "data_extractor", "run", "-c", str(path), "--no-daemon"]
+
+
+@contextlib.contextmanager
+def warm_daemon(cmd: list[str]) -> Iterator[tuple[list[str], dict[str, str]]]:
+    """A warm daemon (`data-extractor daemon start -c CONFIG`) in a private folder, for the run `cmd` (from `cli`):
+    yields the command and environment that hand that run to it. The peak RSS measured is the client's only."""
+    folder = tempfile.mkdtemp(prefix="dxd-")
+    env = {**os.environ, "DATA_EXTRACTOR_DAEMON_DIR": folder}
+    config = cmd[cmd.index("-c") + 1]
+    daemon = [sys.executable, "-m", "data_extractor", "daemon"]
+    subprocess.run([*daemon, "start", "-c", config, "--idle-minutes", "60"], env=env, check=True)
+    try:
+        yield [c for c in cmd if c != "--no-daemon"], env
+    finally:
+        subprocess.run([*daemon, "stop"], env=env, capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def keyed(table: str, column: str, **partitioning: Any) -> dict[str, Any]:

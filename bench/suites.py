@@ -30,6 +30,7 @@ from benchlib import (
     peak_mib,
     report,
     server,
+    warm_daemon,
     warm_rounds,
     whole,
 )
@@ -51,11 +52,19 @@ def compare(pg: PgServer, work: Path, args: argparse.Namespace, table: str, colu
         report(warm_rounds(pg, work, args.rounds, table, column), rows, args.rounds, "inside one warm process", label)
         return
     keep = [w.lower() for w in args.only or only]
-    methods = {k: whole(cmd, work / "out") for k, cmd in build_methods(pg, work, table, column).items()
+    commands = build_methods(pg, work, table, column)
+    methods = {k: whole(cmd, work / "out") for k, cmd in commands.items()
                if not keep or any(w in k.lower() for w in keep)}
     if not methods:
         sys.exit(f"no method name contains any of {keep}")
-    report(interleave(methods, args.rounds), rows, args.rounds, label=label)
+    ours = "data-extractor run (reader python, writer arrow)"
+    daemon = "data-extractor run, handed to a warm daemon (`daemon start`)"
+    if ours not in methods or (keep and not any(w in daemon.lower() for w in keep)):
+        report(interleave(methods, args.rounds), rows, args.rounds, label=label)
+        return
+    with warm_daemon(commands[ours]) as (handed, env):
+        methods[daemon] = whole(handed, work / "out", env=env)
+        report(interleave(methods, args.rounds), rows, args.rounds, label=label)
 
 
 def extract(args: argparse.Namespace) -> None:
