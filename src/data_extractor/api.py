@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 from data_extractor.config.models import ExtractorConfig, PartitioningConfig, Strategy, TableConfig, load_config
 from data_extractor.errors import UserError
 from data_extractor.output.history import published
+from data_extractor.output.names import table_folders
 from data_extractor.run.runner import Run
 from data_extractor.run.state import StateStore
 from data_extractor.run.windows import check_window_args
-from data_extractor.source.catalog import Catalog
+from data_extractor.source.catalog import Catalog, split_name
 from data_extractor.source.dialects import get_dialect
 from data_extractor.source.dialects.base import TableRef
 from data_extractor.source.planning import Planner
@@ -91,6 +92,7 @@ class Extractor:
         """
         refused: dict[str, str] = {}
         seen: dict[TableRef, str] = {}
+        folders: dict[str, str] = {}
         for name in tables:
             entry = self.config.table(name)
             try:
@@ -98,6 +100,12 @@ class Extractor:
                 if ref in seen:  # two spellings of one table would race for one output folder
                     raise UserError(f"table {name!r} is {seen[ref]!r} again (both name {ref}); list it once")
                 seen[ref] = name
+                schema, table = split_name(entry.name)
+                folder = "/".join(table_folders(schema or ref.schema, table))
+                if folder.casefold() in folders:  # one folder on case-insensitive disks (macOS, Windows) too
+                    raise UserError(f"tables {folders[folder.casefold()]!r} and {name!r} would publish to one folder "
+                                    f"({folder}, ignoring case); extract them to separate output paths")
+                folders[folder.casefold()] = name
                 wanted = list(entry.columns or [])
                 if entry.incremental:
                     wanted = [*wanted, entry.incremental.column] if wanted else [entry.incremental.column]

@@ -175,6 +175,19 @@ def test_one_table_given_twice_on_the_command_line_is_refused(tmp_path, db):
     assert not (tmp_path / "out").exists()
 
 
+def test_two_tables_that_would_publish_to_one_folder_are_refused(tmp_path):
+    path = tmp_path / "slash.db"
+    conn = sqlite3.connect(path)
+    conn.execute('CREATE TABLE "a/b" (id INTEGER PRIMARY KEY)')
+    conn.execute("CREATE TABLE a_b (id INTEGER PRIMARY KEY)")
+    conn.commit()
+    conn.close()
+    cfg = write(tmp_path / "c.yaml", base(path, tmp_path / "out", tables=['"a/b"', "a_b"]))
+    line = one_line(cli("run", "-c", cfg))
+    assert "would publish to one folder (main/a_b" in line and "separate output paths" in line
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(("flags", "words"), [
     (["--from", "2026-02-01", "--to", "2026-01-01"], "swap them"),
     (["--run-date", "2026-01-01", "--from", "2026-01-01", "--to", "2026-01-02"], "one or the other"),
