@@ -243,7 +243,10 @@ class Daemon:
             if terminal.get(key):
                 os.environ[name] = str(terminal[key])
         try:
-            reason = self.decline(request)
+            try:
+                reason = self.decline(request)
+            except Exception as exc:  # noqa: BLE001 - whatever it is, the run can still run in its own process
+                reason = f"it could not check the run ({type(exc).__name__})"
             if reason is not None:
                 reply({"declined": reason})
                 return
