@@ -10,6 +10,7 @@ catalog is an embedded SQLite file in the output folder; any pyiceberg catalog c
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -24,7 +25,7 @@ from pyiceberg.io.pyarrow import (
 from pyiceberg.manifest import DataFile, DataFileContent, FileFormat, ManifestContent
 from pyiceberg.table import Table, TableProperties
 
-from data_extractor.errors import ExtractorError
+from data_extractor.errors import ExtractorError, UserError
 from data_extractor.output.lakefiles import Commit, StagedFile, join_uri
 
 # SQLite catalogs serialise writers badly ("database is locked"): one commit at a time per process.
@@ -53,10 +54,19 @@ def open_catalog(name: str, properties: dict[str, str], storage_options: dict[st
         return _CATALOGS[key]
 
 
-def _table(catalog: Catalog, identifier: tuple[str, str], location: str, schema: pa.Schema) -> Table:
+def _table(catalog: Catalog, identifier: tuple[str, str], location: str, schema: pa.Schema,
+           metadata_files: Callable[[], list[str]] | None) -> Table:
     try:
         return catalog.load_table(identifier)
     except NoSuchTableError:
+        # a table folder with metadata the catalog does not list (a lost or another catalog): creating a second
+        # table there would hide its history, so name the fix instead
+        found = sorted(n for n in (metadata_files() if metadata_files else []) if n.endswith(".metadata.json"))
+        if found:
+            name = ".".join(identifier)
+            raise UserError(f"{location} already holds an Iceberg table that catalog {catalog.name} does not list; "
+                            f"register it (catalog.register_table({name!r}, '{location}/metadata/{found[-1]}')) or "
+                            "set output.iceberg.catalog to the catalog that holds it") from None
         catalog.create_namespace_if_not_exists(identifier[0])
         return catalog.create_table(identifier, schema=schema, location=location)
 
@@ -110,11 +120,13 @@ def _schema_update(tx: Any, table: Table, schema: pa.Schema, full: bool) -> None
 
 
 def commit(catalog: Catalog, identifier: tuple[str, str], location: str, files: list[StagedFile],
-           schema: pa.Schema, window_prefix: str | None, metadata: dict[str, str]) -> Commit:
-    """Commit `files` as one Iceberg snapshot: the whole table (window_prefix None) or one window's folder."""
+           schema: pa.Schema, window_prefix: str | None, metadata: dict[str, str],
+           metadata_files: Callable[[], list[str]] | None = None) -> Commit:
+    """Commit `files` as one Iceberg snapshot: the whole table (window_prefix None) or one window's folder.
+    `metadata_files` lists the table folder's `metadata/`, asked only when the catalog does not know the table."""
     old_prefix = join_uri(location, window_prefix) if window_prefix else None
     with _COMMITS:
-        table = _table(catalog, identifier, location, schema)
+        table = _table(catalog, identifier, location, schema, metadata_files)
         try:
             with table.transaction() as tx:
                 if table.metadata.name_mapping() is None:

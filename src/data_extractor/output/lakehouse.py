@@ -6,6 +6,11 @@ A full run writes into ``data/{run_id}/``, a window into ``data/{window}/{run_id
 is replaced by replacing the files under its folder. Until the commit no reader sees the new files; a run
 killed before it leaves them unreferenced (Delta's `vacuum` removes such files) and the table as it was.
 `_manifest.json` in the table's root repeats the last commit's manifest for the history.
+
+On S3 (`s3://`, `s3a://`) the tasks write the data files straight to the store under the table's root (the same
+file-system layer as Parquet on a store, `stores.py`), the driver reads their footers there and commits them with
+the storage options (delta-rs' conditional PUT; pyiceberg's FileIO). An Iceberg table there needs a configured
+catalog: the default SQLite file cannot live on an object store.
 """
 
 from __future__ import annotations
@@ -20,10 +25,10 @@ import pyarrow as pa
 
 from data_extractor.config.models import OutputConfig
 from data_extractor.errors import UserError
-from data_extractor.output.fs import LocalFS, local_path
+from data_extractor.output.fs import for_output, local_path
 from data_extractor.output.lakefiles import Commit, check_schema, join_uri, staged_files
 from data_extractor.output.publish import MANIFEST, TableOutput, _safe
-from data_extractor.output.stores import aws_options
+from data_extractor.output.stores import S3, aws_options, scheme
 
 log = logging.getLogger("data_extractor.output")
 CATALOG_FILE = "_iceberg_catalog.db"
@@ -45,30 +50,43 @@ class LakehouseOutput:
         self.format, self.output, self.run_id = fmt, output, run_id
         self.schema_name, self.table_name = schema, table
         self.arrow_schema = arrow_schema
-        local = local_path(output.path)
-        self.is_local = local is not None
-        self.root = os.path.abspath(local) if local is not None else output.path.rstrip("/")
+        self.is_local = local_path(output.path) is not None
+        self.supported = self.is_local or scheme(output.path) in S3
+        # local/mounted paths through os, S3 through pyarrow.fs; anything else is refused by prepare
+        self._fs, base = for_output(output.path, None, output.storage_options) if self.supported else (None, "")
+        self.root = os.path.abspath(base) if self.is_local else output.path.rstrip("/")
         self.final = join_uri(self.root, "/".join(_safe(p) for p in ([schema] if schema else []) + [table]))
         self.window_prefix = f"data/{_safe(window.replace('=', '-'))}/" if window else None
         self.run_prefix = f"{self.window_prefix or 'data/'}{run_id}/"
         self.staging = join_uri(self.final, self.run_prefix.rstrip("/"))
         self.manifest: dict[str, Any] = {}
         self.commit: Commit | None = None
-        self._fs = LocalFS()
+        self.committed: list[str] | None = None  # the files the tasks that succeeded reported (set by the run)
 
     # ------------------------------------------------------------ the TableOutput steps
     def prepare(self) -> None:
-        if not self.is_local:
-            raise UserError(f"output.format {self.format} writes to local or mounted paths (/Volumes, /dbfs) in "
-                            f"this version, not {self.output.path}; use a mounted path or output.format: parquet")
+        if not self.supported:
+            raise UserError(f"output.format {self.format} writes to local or mounted paths (/Volumes, /dbfs) and to "
+                            f"S3 (s3://, s3a://) in this version, not {self.output.path}; use one of those or "
+                            "output.format: parquet")
+        if self.format == "iceberg" and not self.is_local and not self.output.iceberg.catalog:
+            raise UserError(f"output.format iceberg on {self.output.path} needs output.iceberg.catalog, because the "
+                            "default SQLite catalog is a file beside the output and an object store cannot hold one; "
+                            "set e.g. output.iceberg.catalog: {type: sql, uri: 'sqlite:////var/lib/data-extractor/"
+                            "iceberg.db'} (a file on this machine) or a REST, Glue or Hive catalog")
         try:
             self._fs.rmtree(self.staging)
-            self._fs.makedirs(self.staging)
+            if self.is_local:  # an object store has no folders to make
+                self._fs.makedirs(self.staging)
+            if self.format == "iceberg":
+                _sqlite_folder(self.catalog_properties())
         except OSError as exc:
             raise UserError(f"output path {self.output.path} is not writable ({exc.strerror or exc}); "
                             "fix output.path or its permissions") from None
 
     def files(self) -> list[str]:
+        if self.committed is not None:  # on a store, a failed attempt's upload may still complete: never list
+            return sorted(self.committed)
         return sorted(f for f in self._fs.listdir(self.staging) if f.endswith(".parquet"))
 
     def written_rows(self) -> tuple[int, int]:
@@ -99,7 +117,7 @@ class LakehouseOutput:
                 _need("pyiceberg", "iceberg")
             catalog = iceberg.open_catalog(self.output.iceberg.catalog_name, self.catalog_properties(), opts)
             self.commit = iceberg.commit(catalog, self.identifier, self.final, files, self.arrow_schema,
-                                         self.window_prefix, metadata)
+                                         self.window_prefix, metadata, self._metadata_files)
         side = {**self.manifest, **self.commit.to_dict(), "commit_seconds": round(time.monotonic() - t0, 3)}
         self._fs.write_text(join_uri(self.final, MANIFEST), json.dumps(side, indent=2, default=str))
 
@@ -109,7 +127,8 @@ class LakehouseOutput:
             log.warning("the commit to %s failed; its data files stay in %s until Delta's vacuum or your own "
                         "clean-up removes them", self.final, self.staging)
             return
-        self._fs.rmtree(self.staging)
+        if self._fs is not None:
+            self._fs.rmtree(self.staging)
 
     # ------------------------------------------------------------ helpers
     @property
@@ -125,8 +144,21 @@ class LakehouseOutput:
     def _staged(self) -> list[Any]:
         if not hasattr(self, "_files"):
             self._files = staged_files(self.final, [f"{self.run_prefix}{n}" for n in self.files()],
-                                       aws_options(self.output.storage_options))
+                                       self.output.storage_options)
         return self._files
+
+    def _metadata_files(self) -> list[str]:
+        """The names in the table's `metadata/` folder (asked only when the catalog does not list the table)."""
+        return self._fs.listdir(join_uri(self.final, "metadata"))
+
+
+def _sqlite_folder(properties: dict[str, str]) -> None:
+    """SQLite creates its file but not the folder: make the folder of a local SQLite catalog."""
+    uri = properties.get("uri", "")
+    if properties.get("type", "sql") == "sql" and uri.startswith("sqlite:///") and uri != "sqlite:///:memory:":
+        folder = os.path.dirname(uri[len("sqlite:///"):])
+        if folder:
+            os.makedirs(folder, exist_ok=True)
 
 
 def _text(value: Any) -> str:
