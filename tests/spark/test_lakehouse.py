@@ -15,6 +15,7 @@ import pyarrow as pa
 import pytest
 import yaml
 from deltalake import DeltaTable
+from pgdata import make_events
 from pyiceberg.table import StaticTable
 
 from data_extractor import Extractor
@@ -102,16 +103,6 @@ def test_a_second_full_run_is_exactly_one_new_commit_with_the_same_rows(pg, pg_c
     assert (manifest["format"], manifest["table_version"], manifest["rows"]) == (fmt, second.version, 50000)
     history = {h.path: h for h in ex.history()}
     assert (history[first.path].format, history[first.path].version) == (fmt, second.version)
-
-
-def make_events(conn, name: str, start: dt.datetime, days: float, rows: int) -> None:
-    conn.execute(f"DROP TABLE IF EXISTS {name}")
-    conn.execute(f"CREATE TABLE {name} (id bigint PRIMARY KEY, updated_at timestamp NOT NULL, v text)")
-    step = days * 86400 / rows
-    conn.execute(f"INSERT INTO {name} SELECT g, TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' + (g - 1) * interval '{step} "
-                 f"seconds', 'v' || g FROM generate_series(1, {rows}) g")
-    conn.execute(f"CREATE INDEX ON {name} (updated_at)")
-    conn.execute(f"ANALYZE {name}")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
