@@ -208,3 +208,23 @@ def test_iceberg_on_s3_without_a_catalog_fails_the_table_before_reading_naming_t
     assert table.status == "failed"
     assert f"output.format iceberg on s3://{bucket}/lake needs output.iceberg.catalog" in table.error
     assert data_files_on_store(s3, f"s3://{bucket}/lake/public/lks3_nocat") == []
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_on_a_cluster_sharing_no_disk_the_tasks_write_to_s3_and_the_driver_commits(pg, pg_conn, s3, spark_cluster,
+                                                                                   tmp_path, fmt):
+    name = f"lks3_cl_{fmt}"
+    make_typed(pg_conn, name, 9_000)
+    bucket = s3.bucket(f"dx-lake-cluster-{fmt}")
+    config = cfg(pg, s3, bucket, tmp_path, [f"public.{name}"], fmt)
+    config["spark"] = {"master": spark_cluster.url,
+                       "conf": {"spark.executor.memory": "768m", "spark.ui.enabled": False}}
+    done = subprocess.run(cli(tmp_path, config, "cluster", "--json"), capture_output=True, text=True,
+                          env=spark_cluster.driver_env(), timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    table = json.loads(done.stdout)["tables"][0]
+    assert table["partitions"] == 3  # written by the cluster's executors, which cannot see this machine's disk
+    lake = S3Lake(s3, fmt, table["path"], tmp_path, table["identifier"])
+    assert_table_equals_source(pg_conn, name, lake.rows())
+    assert lake.commits() == 1

@@ -81,7 +81,7 @@ def _data_files(metadata: Any, location: str, files: list[StagedFile]) -> list[D
     checked: list[pa.Schema] = []
     out = []
     for staged in files:
-        arrow = staged.meta.schema.to_arrow_schema()
+        arrow = staged.arrow_schema
         if not any(arrow.equals(s) for s in checked):
             _check_pyarrow_schema_compatible(schema, arrow, format_version=metadata.format_version)
             checked.append(arrow)

@@ -6,6 +6,7 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pyarrow as pa
@@ -28,6 +29,11 @@ class StagedFile:
     @property
     def rows(self) -> int:
         return self.meta.num_rows
+
+    @cached_property
+    def arrow_schema(self) -> pa.Schema:
+        """The footer's schema as Arrow, converted once (the schema check and the Iceberg entries both need it)."""
+        return self.meta.schema.to_arrow_schema()
 
 
 @dataclass
@@ -89,7 +95,7 @@ def check_schema(files: list[StagedFile], schema: pa.Schema) -> None:
     """Every file must carry the table's columns, by name and type: neither library checks added files fully."""
     want = {f.name: _WIDE.get(f.type, f.type) for f in schema}
     for f in files:
-        raw = {c.name: c.type for c in f.meta.schema.to_arrow_schema()}
+        raw = {c.name: c.type for c in f.arrow_schema}
         got = {n: _WIDE.get(t, t) for n, t in raw.items()}
         if got != want:
             diff = sorted(f"{n}: {raw.get(n, 'missing')} (expected {schema.field(n).type if n in want else 'none'})"
