@@ -50,6 +50,15 @@ def make_events(conn, name: str, start: dt.datetime, days: float, rows: int) -> 
     conn.execute(f"ANALYZE {name}")
 
 
+def change_day_two(conn, name: str) -> None:
+    """Updates, deletes and inserts on 2026-01-02 of a `make_events` table (starting 2026-01-01)."""
+    conn.execute(f"UPDATE {name} SET v = 'changed' WHERE updated_at >= '2026-01-02' AND id % 7 = 0 "
+                 "AND updated_at < '2026-01-03'")
+    conn.execute(f"DELETE FROM {name} WHERE updated_at >= '2026-01-02 06:00' AND updated_at < '2026-01-02 07:00'")
+    conn.execute(f"INSERT INTO {name} SELECT 1000000 + g, TIMESTAMP '2026-01-02 12:00', 'new' "
+                 "FROM generate_series(1, 100) g")
+
+
 def assert_parquet_equals_source(conn, name: str, folder: str, filesystem=None) -> None:
     assert_table_equals_source(conn, name, pq.read_table(folder, filesystem=filesystem))
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pytest
 import yaml
 from deltalake import DeltaTable
-from pgdata import make_events
+from pgdata import change_day_two, make_events
 from pyiceberg.table import StaticTable
 
 from data_extractor import Extractor
@@ -120,11 +120,7 @@ def test_a_window_backfill_and_a_rerun_of_one_window_equal_the_source(pg, pg_con
     assert tuples(lake.rows(), ["id", "updated_at", "v"]) == source(pg_conn, three_days)
     assert lake.commits() == 3
     # day two changes at the source: updates, deletes, inserts; then only day two is extracted again
-    pg_conn.execute(f"UPDATE {name} SET v = 'changed' WHERE updated_at >= '2026-01-02' AND id % 7 = 0 "
-                    "AND updated_at < '2026-01-03'")
-    pg_conn.execute(f"DELETE FROM {name} WHERE updated_at >= '2026-01-02 06:00' AND updated_at < '2026-01-02 07:00'")
-    pg_conn.execute(f"INSERT INTO {name} SELECT 1000000 + g, TIMESTAMP '2026-01-02 12:00', 'new' "
-                    "FROM generate_series(1, 100) g")
+    change_day_two(pg_conn, name)
     untouched = [f for f in lake.files() if "extract_date-2026-01-02" not in f]
     again = ex.run(run_date=dt.date(2026, 1, 2))
     assert again.ok and again.tables[0].version == result.tables[-1].version + 1, again.to_dict()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 from typing import Any, NoReturn
 
@@ -83,6 +84,21 @@ class LakehouseOutput:
         except OSError as exc:
             raise UserError(f"output path {self.output.path} is not writable ({exc.strerror or exc}); "
                             "fix output.path or its permissions") from None
+        threading.Thread(target=self._warm_up, name="dx-lake-warm-up").start()
+
+    def _warm_up(self) -> None:
+        """Import the format's library and open the catalog while the tasks write, not after them: importing
+        pyiceberg alone takes 1-3 s here. Best effort: the commit repeats both steps and reports any failure."""
+        try:
+            if self.format == "delta":
+                from data_extractor.output import delta  # noqa: F401 - deltalake is an optional extra
+            else:
+                from data_extractor.output import iceberg  # pyiceberg is an optional extra
+
+                iceberg.open_catalog(self.output.iceberg.catalog_name, self.catalog_properties(),
+                                     aws_options(self.output.storage_options))
+        except Exception as exc:  # noqa: BLE001 - the commit raises it again, where it is reported
+            log.debug("lakehouse warm-up failed (%s); the commit tries again", type(exc).__name__)
 
     def files(self) -> list[str]:
         if self.committed is not None:  # on a store, a failed attempt's upload may still complete: never list
