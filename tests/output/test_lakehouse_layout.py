@@ -142,3 +142,18 @@ def test_an_unknown_format_is_refused_naming_the_choices():
 
     with pytest.raises(ConfigError, match=r"output\.format .*'parquet', 'delta' or 'iceberg'"):
         load_config({"source": {"type": "sqlite", "path": "x.db"}, "output": {"format": "orc"}})
+
+
+def test_warm_up_imports_pyiceberg_and_opens_the_catalog_in_the_background_before_any_commit(tmp_path):
+    import threading
+
+    from data_extractor.output import lakehouse
+
+    out = OutputConfig(path=str(tmp_path / "lake"), format="iceberg")
+    lakehouse.warm_up(out, {"iceberg", "parquet"})
+    for t in threading.enumerate():
+        if t.name == "dx-warm-iceberg":
+            t.join(60)
+    assert (tmp_path / "lake" / "_iceberg_catalog.db").is_file()  # opened: SqlCatalog made its tables
+    lakehouse.warm_up(out, {"iceberg"})  # once per output and catalog
+    assert not any(t.name == "dx-warm-iceberg" for t in threading.enumerate())

@@ -84,21 +84,7 @@ class LakehouseOutput:
         except OSError as exc:
             raise UserError(f"output path {self.output.path} is not writable ({exc.strerror or exc}); "
                             "fix output.path or its permissions") from None
-        threading.Thread(target=self._warm_up, name="dx-lake-warm-up").start()
-
-    def _warm_up(self) -> None:
-        """Import the format's library and open the catalog while the tasks write, not after them: importing
-        pyiceberg alone takes 1-3 s here. Best effort: the commit repeats both steps and reports any failure."""
-        try:
-            if self.format == "delta":
-                from data_extractor.output import delta  # noqa: F401 - deltalake is an optional extra
-            else:
-                from data_extractor.output import iceberg  # pyiceberg is an optional extra
-
-                iceberg.open_catalog(self.output.iceberg.catalog_name, self.catalog_properties(),
-                                     aws_options(self.output.storage_options))
-        except Exception as exc:  # noqa: BLE001 - the commit raises it again, where it is reported
-            log.debug("lakehouse warm-up failed (%s); the commit tries again", type(exc).__name__)
+        warm_up(self.output, {self.format})  # a no-op when the run already did it
 
     def files(self) -> list[str]:
         if self.committed is not None:  # on a store, a failed attempt's upload may still complete: never list
@@ -153,9 +139,7 @@ class LakehouseOutput:
         return namespace, self.table_name
 
     def catalog_properties(self) -> dict[str, str]:
-        if self.output.iceberg.catalog:
-            return dict(self.output.iceberg.catalog)
-        return {"type": "sql", "uri": f"sqlite:///{os.path.join(self.root, CATALOG_FILE)}", "warehouse": self.root}
+        return catalog_properties(self.output) or {}
 
     def _staged(self) -> list[Any]:
         if not hasattr(self, "_files"):
@@ -166,6 +150,51 @@ class LakehouseOutput:
     def _metadata_files(self) -> list[str]:
         """The names in the table's `metadata/` folder (asked only when the catalog does not list the table)."""
         return self._fs.listdir(join_uri(self.final, "metadata"))
+
+
+def catalog_properties(output: OutputConfig) -> dict[str, str] | None:
+    """The Iceberg catalog's properties: the configured ones, else the SQLite file in a local output (None on a
+    store, where a catalog must be configured)."""
+    if output.iceberg.catalog:
+        return dict(output.iceberg.catalog)
+    local = local_path(output.path)
+    if local is None:
+        return None
+    root = os.path.abspath(local)
+    return {"type": "sql", "uri": f"sqlite:///{os.path.join(root, CATALOG_FILE)}", "warehouse": root}
+
+
+_WARMED: set[tuple[str, str]] = set()
+_WARMING = threading.Lock()
+
+
+def warm_up(output: OutputConfig, formats: set[str]) -> None:
+    """Import the formats' libraries and open the Iceberg catalog in the background, so that no commit waits for
+    them (importing pyiceberg alone takes 1-3 s here). A run calls it before Spark starts; once per output."""
+    for fmt in sorted(formats & {"delta", "iceberg"}):
+        key = (fmt, repr(catalog_properties(output)) if fmt == "iceberg" else "")
+        with _WARMING:
+            if key in _WARMED:
+                continue
+            _WARMED.add(key)
+        threading.Thread(target=_warm, args=(fmt, output, key), name=f"dx-warm-{fmt}").start()
+
+
+def _warm(fmt: str, output: OutputConfig, key: tuple[str, str]) -> None:
+    try:
+        if fmt == "delta":
+            from data_extractor.output import delta  # noqa: F401 - deltalake is an optional extra
+            return
+        from data_extractor.output import iceberg  # pyiceberg is an optional extra
+
+        props = catalog_properties(output)
+        if props is not None:
+            _sqlite_folder(props)
+            iceberg.open_catalog(output.iceberg.catalog_name, props, aws_options(output.storage_options))
+    except Exception as exc:  # noqa: BLE001 - best effort: the commit does it again and reports the failure
+        log.debug("warming %s up failed (%s); the commit tries again", fmt, type(exc).__name__)
+        with _WARMING:
+            _WARMED.discard(key)  # a later table may try again (e.g. once the output folder exists)
 
 
 def _sqlite_folder(properties: dict[str, str]) -> None:
