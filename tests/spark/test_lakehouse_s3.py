@@ -193,6 +193,20 @@ def test_a_cli_run_to_s3_killed_before_its_commit_leaves_the_previous_version(pg
     assert tuples(lake.rows(), ["id", "v"]) == sorted(pg_conn.execute(f"SELECT id, v FROM {name}").fetchall())
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_small_table_read_on_the_driver_is_written_to_s3_and_committed(pg, pg_conn, s3, tmp_path, spark, fmt):
+    name = f"lks3_small_{fmt}"
+    make_typed(pg_conn, name, 500)
+    bucket = s3.bucket(f"dx-lake-small-{fmt}")
+    table = Extractor(cfg(pg, s3, bucket, tmp_path, [f"public.{name}"], fmt)).run().tables[0]
+    assert table.status == "succeeded", table.error
+    lake = S3Lake(s3, fmt, table.path, tmp_path, table.identifier)
+    assert_table_equals_source(pg_conn, name, lake.rows())
+    manifest = lake.side_manifest()[0]
+    assert manifest["on_driver"] and manifest["rows"] == 500
+    assert data_files_on_store(s3, table.path) == sorted(lake.files())
+
+
 def test_iceberg_on_s3_without_a_catalog_fails_the_table_before_reading_naming_the_key(pg, pg_conn, s3, tmp_path,
                                                                                      spark):
     pg_conn.execute("DROP TABLE IF EXISTS lks3_nocat")
