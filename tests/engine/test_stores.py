@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from data_extractor.errors import UserError
 from data_extractor.output.commit import publish_by_manifest
 from data_extractor.output.fs import for_output, needs_hadoop
-from data_extractor.output.stores import StoreFS, arrow_path, secret_values
+from data_extractor.output.stores import StoreFS, arrow_fs, arrow_path, secret_values
 
 
 def test_uris_map_to_pyarrow_paths():
@@ -57,3 +57,12 @@ def test_publish_by_manifest_writes_the_manifest_last_and_removes_superseded_fil
     with reader.open_input_stream(f"{bucket}/t/_data_extractor/manifests/final.json") as src:
         assert json.loads(src.read())["files"] == ["part-0-r2.parquet", "part-1-r2.parquet"]
     assert not fs.exists(staging)
+
+
+def test_delta_only_aws_options_do_not_reach_pyarrow(s3):
+    # before: AWS_S3_ALLOW_UNSAFE_RENAME or aws_conditional_put (delta-rs options) made pyarrow's S3FileSystem fail
+    bucket = s3.bucket("dx-opts")
+    options = {**s3.env, "AWS_S3_ALLOW_UNSAFE_RENAME": "true", "aws_conditional_put": "etag"}
+    fs = arrow_fs(f"s3://{bucket}/x", options)
+    fs.create_dir(f"{bucket}/x")
+    assert fs.get_file_info(f"{bucket}/x").type.name == "Directory"

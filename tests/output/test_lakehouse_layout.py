@@ -38,10 +38,45 @@ def test_the_default_iceberg_catalog_is_a_sqlite_file_in_the_output_and_the_name
     assert t.catalog_properties() == {"type": "rest", "uri": "http://c"} and t.identifier == ("raw", "orders")
 
 
-def test_an_object_store_path_is_refused_in_one_sentence_naming_the_fix():
-    t = LakehouseOutput("delta", OutputConfig(path="s3://bucket/lake"), "public", "orders", "r1", None, SCHEMA)
-    with pytest.raises(UserError, match=r"output.format delta .* s3://bucket/lake; use a mounted path"):
+def test_a_store_other_than_s3_is_refused_in_one_sentence_naming_the_fix():
+    t = LakehouseOutput("delta", OutputConfig(path="gs://bucket/lake"), "public", "orders", "r1", None, SCHEMA)
+    with pytest.raises(UserError, match=r"output.format delta .* S3 \(s3://, s3a://\) .*not gs://bucket/lake; use one"):
         t.prepare()
+
+
+def test_iceberg_on_s3_without_a_catalog_is_refused_naming_output_iceberg_catalog():
+    # before: the default catalog became sqlite:///s3://bucket/lake/_iceberg_catalog.db, which SQLite cannot open
+    t = LakehouseOutput("iceberg", OutputConfig(path="s3://bucket/lake"), "public", "orders", "r1", None, SCHEMA)
+    with pytest.raises(UserError, match=r"output.format iceberg on s3://bucket/lake needs output.iceberg.catalog"):
+        t.prepare()
+
+
+def test_a_configured_sqlite_catalog_gets_its_folder_made(tmp_path):
+    folder = tmp_path / "state" / "iceberg"
+    out = OutputConfig(path=str(tmp_path / "out"), iceberg={"catalog": {"type": "sql",
+                                                                        "uri": f"sqlite:///{folder}/c.db"}})
+    LakehouseOutput("iceberg", out, "public", "orders", "r1", None, SCHEMA).prepare()
+    assert folder.is_dir()
+
+
+def test_a_table_folder_the_catalog_does_not_list_is_refused_naming_register_table(tmp_path):
+    from data_extractor.output import iceberg
+
+    out = OutputConfig(path=str(tmp_path), format="iceberg")
+    first = LakehouseOutput("iceberg", out, "public", "t", "r1", None, SCHEMA)
+    first.prepare()
+    pq.write_table(pa.table({"id": pa.array([1], pa.int64())}), f"{first.staging}/part-0.parquet")
+    first.write_manifest({"run_id": "r1"})
+    first.publish()
+    (tmp_path / "_iceberg_catalog.db").unlink()  # the catalog is lost; the table's files are not
+    iceberg._CATALOGS.clear()
+    second = LakehouseOutput("iceberg", out, "public", "t", "r2", None, SCHEMA)
+    second.prepare()
+    pq.write_table(pa.table({"id": pa.array([2], pa.int64())}), f"{second.staging}/part-0.parquet")
+    second.write_manifest({"run_id": "r2"})
+    with pytest.raises(UserError, match=r"already holds an Iceberg table .*register_table\('public.t', "
+                                        r"'.*/public/t/metadata/00001-.*\.metadata\.json'\)"):
+        second.publish()
 
 
 def test_credentials_in_storage_and_catalog_options_are_listed_for_scrubbing_and_ids_are_not():
@@ -107,3 +142,18 @@ def test_an_unknown_format_is_refused_naming_the_choices():
 
     with pytest.raises(ConfigError, match=r"output\.format .*'parquet', 'delta' or 'iceberg'"):
         load_config({"source": {"type": "sqlite", "path": "x.db"}, "output": {"format": "orc"}})
+
+
+def test_warm_up_imports_pyiceberg_and_opens_the_catalog_in_the_background_before_any_commit(tmp_path):
+    import threading
+
+    from data_extractor.output import lakehouse
+
+    out = OutputConfig(path=str(tmp_path / "lake"), format="iceberg")
+    lakehouse.warm_up(out, {"iceberg", "parquet"})
+    for t in threading.enumerate():
+        if t.name == "dx-warm-iceberg":
+            t.join(60)
+    assert (tmp_path / "lake" / "_iceberg_catalog.db").is_file()  # opened: SqlCatalog made its tables
+    lakehouse.warm_up(out, {"iceberg"})  # once per output and catalog
+    assert not any(t.name == "dx-warm-iceberg" for t in threading.enumerate())

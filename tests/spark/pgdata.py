@@ -39,8 +39,33 @@ def source_rows(conn, name: str) -> list[tuple]:
     return conn.execute(f"SELECT {cols} FROM {name} ORDER BY id").fetchall()
 
 
+def make_events(conn, name: str, start: dt.datetime, days: float, rows: int) -> None:
+    """`rows` events spread evenly over `days` from `start` (for windows of `updated_at`)."""
+    conn.execute(f"DROP TABLE IF EXISTS {name}")
+    conn.execute(f"CREATE TABLE {name} (id bigint PRIMARY KEY, updated_at timestamp NOT NULL, v text)")
+    step = days * 86400 / rows
+    conn.execute(f"INSERT INTO {name} SELECT g, TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' + (g - 1) * interval '{step} "
+                 f"seconds', 'v' || g FROM generate_series(1, {rows}) g")
+    conn.execute(f"CREATE INDEX ON {name} (updated_at)")
+    conn.execute(f"ANALYZE {name}")
+
+
+def change_day_two(conn, name: str) -> None:
+    """Updates, deletes and inserts on 2026-01-02 of a `make_events` table (starting 2026-01-01)."""
+    conn.execute(f"UPDATE {name} SET v = 'changed' WHERE updated_at >= '2026-01-02' AND id % 7 = 0 "
+                 "AND updated_at < '2026-01-03'")
+    conn.execute(f"DELETE FROM {name} WHERE updated_at >= '2026-01-02 06:00' AND updated_at < '2026-01-02 07:00'")
+    conn.execute(f"INSERT INTO {name} SELECT 1000000 + g, TIMESTAMP '2026-01-02 12:00', 'new' "
+                 "FROM generate_series(1, 100) g")
+
+
 def assert_parquet_equals_source(conn, name: str, folder: str, filesystem=None) -> None:
-    table = pq.read_table(folder, filesystem=filesystem).sort_by("id")
+    assert_table_equals_source(conn, name, pq.read_table(folder, filesystem=filesystem))
+
+
+def assert_table_equals_source(conn, name: str, table) -> None:
+    """An Arrow table (a Parquet folder, a Delta or Iceberg scan) equals the typed source table value by value."""
+    table = table.sort_by("id")
     out = [tuple(r.values()) for r in table.to_pylist()]
     src = source_rows(conn, name)
     assert len(out) == len(src), (len(out), len(src))

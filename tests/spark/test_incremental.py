@@ -13,6 +13,7 @@ import time
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from pgdata import make_events
 
 from data_extractor import Extractor
 from data_extractor.run import events as ev
@@ -27,16 +28,6 @@ def cfg(pg, tmp_path, tables, **extra) -> dict:
             "defaults": {"parallel_tables": 2, "partitioning": {"target_rows": 20_000}}, "tables": tables}
     base.update(extra)
     return base
-
-
-def make_events(conn, name: str, start: dt.datetime, days: float, rows: int) -> None:
-    conn.execute(f"DROP TABLE IF EXISTS {name}")
-    conn.execute(f"CREATE TABLE {name} (id bigint PRIMARY KEY, updated_at timestamp NOT NULL, v text)")
-    step = days * 86400 / rows
-    conn.execute(f"INSERT INTO {name} SELECT g, TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' + (g - 1) * interval '{step} "
-                 f"seconds', 'v' || g FROM generate_series(1, {rows}) g")
-    conn.execute(f"CREATE INDEX ON {name} (updated_at)")
-    conn.execute(f"ANALYZE {name}")
 
 
 def window_rows(folder) -> list[tuple]:

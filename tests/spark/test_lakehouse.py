@@ -15,6 +15,7 @@ import pyarrow as pa
 import pytest
 import yaml
 from deltalake import DeltaTable
+from pgdata import change_day_two, make_events
 from pyiceberg.table import StaticTable
 
 from data_extractor import Extractor
@@ -105,16 +106,6 @@ def test_a_second_full_run_is_exactly_one_new_commit_with_the_same_rows(pg, pg_c
     assert (history[first.path].format, history[first.path].version) == (fmt, second.version)
 
 
-def make_events(conn, name: str, start: dt.datetime, days: float, rows: int) -> None:
-    conn.execute(f"DROP TABLE IF EXISTS {name}")
-    conn.execute(f"CREATE TABLE {name} (id bigint PRIMARY KEY, updated_at timestamp NOT NULL, v text)")
-    step = days * 86400 / rows
-    conn.execute(f"INSERT INTO {name} SELECT g, TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' + (g - 1) * interval '{step} "
-                 f"seconds', 'v' || g FROM generate_series(1, {rows}) g")
-    conn.execute(f"CREATE INDEX ON {name} (updated_at)")
-    conn.execute(f"ANALYZE {name}")
-
-
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_window_backfill_and_a_rerun_of_one_window_equal_the_source(pg, pg_conn, tmp_path, spark, fmt):
     name = f"lk_win_{fmt}"
@@ -130,11 +121,7 @@ def test_a_window_backfill_and_a_rerun_of_one_window_equal_the_source(pg, pg_con
     assert tuples(lake.rows(), ["id", "updated_at", "v"]) == source(pg_conn, three_days)
     assert lake.commits() == 3
     # day two changes at the source: updates, deletes, inserts; then only day two is extracted again
-    pg_conn.execute(f"UPDATE {name} SET v = 'changed' WHERE updated_at >= '2026-01-02' AND id % 7 = 0 "
-                    "AND updated_at < '2026-01-03'")
-    pg_conn.execute(f"DELETE FROM {name} WHERE updated_at >= '2026-01-02 06:00' AND updated_at < '2026-01-02 07:00'")
-    pg_conn.execute(f"INSERT INTO {name} SELECT 1000000 + g, TIMESTAMP '2026-01-02 12:00', 'new' "
-                    "FROM generate_series(1, 100) g")
+    change_day_two(pg_conn, name)
     untouched = [f for f in lake.files() if "extract_date-2026-01-02" not in f]
     again = ex.run(run_date=dt.date(2026, 1, 2))
     assert again.ok and again.tables[0].version == result.tables[-1].version + 1, again.to_dict()

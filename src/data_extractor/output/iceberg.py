@@ -10,6 +10,7 @@ catalog is an embedded SQLite file in the output folder; any pyiceberg catalog c
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -21,10 +22,10 @@ from pyiceberg.io.pyarrow import (
     data_file_statistics_from_parquet_metadata,
     parquet_path_to_id_mapping,
 )
-from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
+from pyiceberg.manifest import DataFile, DataFileContent, FileFormat, ManifestContent
 from pyiceberg.table import Table, TableProperties
 
-from data_extractor.errors import ExtractorError
+from data_extractor.errors import ExtractorError, UserError
 from data_extractor.output.lakefiles import Commit, StagedFile, join_uri
 
 # SQLite catalogs serialise writers badly ("database is locked"): one commit at a time per process.
@@ -53,27 +54,56 @@ def open_catalog(name: str, properties: dict[str, str], storage_options: dict[st
         return _CATALOGS[key]
 
 
-def _table(catalog: Catalog, identifier: tuple[str, str], location: str, schema: pa.Schema) -> Table:
+def _table(catalog: Catalog, identifier: tuple[str, str], location: str, schema: pa.Schema,
+           metadata_files: Callable[[], list[str]] | None) -> Table:
     try:
         return catalog.load_table(identifier)
     except NoSuchTableError:
+        # a table folder with metadata the catalog does not list (a lost or another catalog): creating a second
+        # table there would hide its history, so name the fix instead
+        found = sorted(n for n in (metadata_files() if metadata_files else []) if n.endswith(".metadata.json"))
+        if found:
+            name = ".".join(identifier)
+            raise UserError(f"{location} already holds an Iceberg table that catalog {catalog.name} does not list; "
+                            f"register it (catalog.register_table({name!r}, '{location}/metadata/{found[-1]}')) or "
+                            "set output.iceberg.catalog to the catalog that holds it") from None
         catalog.create_namespace_if_not_exists(identifier[0])
         return catalog.create_table(identifier, schema=schema, location=location)
 
 
-def _data_file(metadata: Any, path: str, staged: StagedFile) -> DataFile:
-    """An Iceberg data file entry from the footer the driver already read (pyiceberg's
-    `parquet_file_to_data_file` opens every file again: one more GET per file on object storage)."""
-    schema = metadata.schema()
-    _check_pyarrow_schema_compatible(schema, staged.meta.schema.to_arrow_schema(),
-                                     format_version=metadata.format_version)
-    stats = data_file_statistics_from_parquet_metadata(
-        parquet_metadata=staged.meta, stats_columns=compute_statistics_plan(schema, metadata.properties),
-        parquet_column_mapping=parquet_path_to_id_mapping(schema))
-    return DataFile.from_args(content=DataFileContent.DATA, file_path=path, file_format=FileFormat.PARQUET,
-                              partition=stats.partition(metadata.spec(), schema), file_size_in_bytes=staged.size,
-                              sort_order_id=None, spec_id=metadata.default_spec_id, equality_ids=None,
-                              key_metadata=None, **stats.to_serialized_dict())
+def _data_files(metadata: Any, location: str, files: list[StagedFile]) -> list[DataFile]:
+    """Iceberg data file entries from the footers the driver already read (pyiceberg's `parquet_file_to_data_file`
+    opens every file again: one more GET per file on object storage). The table's schema, statistics plan and
+    column mapping are worked out once, and each distinct file schema is checked once, not per file."""
+    schema, spec = metadata.schema(), metadata.spec()
+    stats_columns = compute_statistics_plan(schema, metadata.properties)
+    column_mapping = parquet_path_to_id_mapping(schema)
+    checked: list[pa.Schema] = []
+    out = []
+    for staged in files:
+        arrow = staged.arrow_schema
+        if not any(arrow.equals(s) for s in checked):
+            _check_pyarrow_schema_compatible(schema, arrow, format_version=metadata.format_version)
+            checked.append(arrow)
+        stats = data_file_statistics_from_parquet_metadata(
+            parquet_metadata=staged.meta, stats_columns=stats_columns, parquet_column_mapping=column_mapping)
+        out.append(DataFile.from_args(
+            content=DataFileContent.DATA, file_path=join_uri(location, staged.path), file_format=FileFormat.PARQUET,
+            partition=stats.partition(spec, schema), file_size_in_bytes=staged.size, sort_order_id=None,
+            spec_id=metadata.default_spec_id, equality_ids=None, key_metadata=None, **stats.to_serialized_dict()))
+    return out
+
+
+def _live_files(table: Table, prefix: str | None) -> list[DataFile]:
+    """The current snapshot's data files (under `prefix`), read straight from its manifests: a scan plan
+    (`plan_files`) would also evaluate filters and build a delete index, which a replace needs neither of."""
+    snapshot = table.current_snapshot()
+    if snapshot is None:
+        return []
+    io = table.io
+    return [entry.data_file for manifest in snapshot.manifests(io) if manifest.content == ManifestContent.DATA
+            for entry in manifest.fetch_manifest_entry(io, discard_deleted=True)
+            if prefix is None or entry.data_file.file_path.startswith(prefix)]
 
 
 def _schema_update(tx: Any, table: Table, schema: pa.Schema, full: bool) -> None:
@@ -90,24 +120,26 @@ def _schema_update(tx: Any, table: Table, schema: pa.Schema, full: bool) -> None
 
 
 def commit(catalog: Catalog, identifier: tuple[str, str], location: str, files: list[StagedFile],
-           schema: pa.Schema, window_prefix: str | None, metadata: dict[str, str]) -> Commit:
-    """Commit `files` as one Iceberg snapshot: the whole table (window_prefix None) or one window's folder."""
+           schema: pa.Schema, window_prefix: str | None, metadata: dict[str, str],
+           metadata_files: Callable[[], list[str]] | None = None) -> Commit:
+    """Commit `files` as one Iceberg snapshot: the whole table (window_prefix None) or one window's folder.
+    `metadata_files` lists the table folder's `metadata/`, asked only when the catalog does not know the table."""
     old_prefix = join_uri(location, window_prefix) if window_prefix else None
     with _COMMITS:
-        table = _table(catalog, identifier, location, schema)
+        table = _table(catalog, identifier, location, schema, metadata_files)
         try:
             with table.transaction() as tx:
-                if tx.table_metadata.name_mapping() is None:
+                if table.metadata.name_mapping() is None:
                     tx.set_properties(**{TableProperties.DEFAULT_NAME_MAPPING:
-                                         tx.table_metadata.schema().name_mapping.model_dump_json()})
+                                         table.schema().name_mapping.model_dump_json()})
                 _schema_update(tx, table, schema, window_prefix is None)
-                old = [t.file for t in table.scan().plan_files()
-                       if old_prefix is None or t.file.file_path.startswith(old_prefix)]
+                old = _live_files(table, old_prefix)
+                new = _data_files(tx.table_metadata, location, files)  # one metadata copy for all files
                 with tx.update_snapshot(snapshot_properties=metadata).overwrite() as overwrite:
                     for data_file in old:
                         overwrite.delete_data_file(data_file)
-                    for f in files:
-                        overwrite.append_data_file(_data_file(tx.table_metadata, join_uri(location, f.path), f))
+                    for data_file in new:
+                        overwrite.append_data_file(data_file)
         except ValueError as exc:  # pyiceberg's schema checks: a type the table's column cannot take
             raise ExtractorError(f"the Iceberg table {'.'.join(identifier)} cannot take these files: {exc}") from None
     snap = table.current_snapshot()

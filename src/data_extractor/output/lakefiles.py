@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pyarrow as pa
@@ -11,6 +14,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from data_extractor.errors import ExtractorError
+from data_extractor.output.stores import arrow_fs, arrow_path
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,11 @@ class StagedFile:
     @property
     def rows(self) -> int:
         return self.meta.num_rows
+
+    @cached_property
+    def arrow_schema(self) -> pa.Schema:
+        """The footer's schema as Arrow, converted once (the schema check and the Iceberg entries both need it)."""
+        return self.meta.schema.to_arrow_schema()
 
 
 @dataclass
@@ -50,27 +59,20 @@ def join_uri(root: str, rel: str) -> str:
     return root.rstrip("/") + "/" + rel.lstrip("/")
 
 
-def filesystem(root: str, storage_options: dict[str, str] | None = None) -> tuple[pafs.FileSystem, str]:
-    """A pyarrow file system and the path on it, for a local path or an s3:// URI (AWS_* options)."""
+def filesystem(root: str, storage_options: Mapping[str, Any] | None = None) -> tuple[pafs.FileSystem, str]:
+    """A pyarrow file system and the path on it, for a local path or a store URI (`output.storage_options`,
+    pyarrow's or AWS_* names): the same cached client the tasks write through."""
     if "://" not in root or root.startswith("file://"):
         return pafs.LocalFileSystem(), root.removeprefix("file://")
-    opts = storage_options or {}
-    if root.startswith(("s3://", "s3a://")):
-        endpoint = opts.get("AWS_ENDPOINT_URL", "")
-        s3 = pafs.S3FileSystem(
-            access_key=opts.get("AWS_ACCESS_KEY_ID"), secret_key=opts.get("AWS_SECRET_ACCESS_KEY"),
-            session_token=opts.get("AWS_SESSION_TOKEN"), region=opts.get("AWS_REGION"),
-            endpoint_override=endpoint.split("://", 1)[-1] or None,
-            scheme="http" if endpoint.startswith("http://") else "https")
-        return s3, root.split("://", 1)[1]
-    return pafs.FileSystem.from_uri(root)
+    return arrow_fs(root, storage_options), arrow_path(root)
 
 
-def staged_files(root: str, rels: list[str], storage_options: dict[str, str] | None = None) -> list[StagedFile]:
-    """Footers and sizes of the data files a run wrote; a file that is missing fails before anything commits."""
+def staged_files(root: str, rels: list[str], storage_options: Mapping[str, Any] | None = None) -> list[StagedFile]:
+    """Footers and sizes of the data files a run wrote, read where they are (a few at a time: one round trip or
+    two each on a store); a file that is missing fails before anything commits."""
     fs, base = filesystem(root, storage_options)
-    out = []
-    for rel in rels:
+
+    def one(rel: str) -> StagedFile:
         path = join_uri(base, rel)
         info = fs.get_file_info(path)
         if info.type != pafs.FileType.File:
@@ -78,8 +80,12 @@ def staged_files(root: str, rels: list[str], storage_options: dict[str, str] | N
         with fs.open_input_file(path) as fh:
             meta = pq.ParquetFile(fh).metadata
         mtime = info.mtime.timestamp() if info.mtime else time.time()
-        out.append(StagedFile(rel, int(info.size), meta, int(mtime * 1000)))
-    return out
+        return StagedFile(rel, int(info.size), meta, int(mtime * 1000))
+
+    if len(rels) < 2:
+        return [one(rel) for rel in rels]
+    with ThreadPoolExecutor(min(8, len(rels)), thread_name_prefix="dx-footers") as pool:
+        return list(pool.map(one, rels))
 
 
 _WIDE = {pa.string(): pa.large_string(), pa.binary(): pa.large_binary()}
@@ -89,7 +95,7 @@ def check_schema(files: list[StagedFile], schema: pa.Schema) -> None:
     """Every file must carry the table's columns, by name and type: neither library checks added files fully."""
     want = {f.name: _WIDE.get(f.type, f.type) for f in schema}
     for f in files:
-        raw = {c.name: c.type for c in f.meta.schema.to_arrow_schema()}
+        raw = {c.name: c.type for c in f.arrow_schema}
         got = {n: _WIDE.get(t, t) for n, t in raw.items()}
         if got != want:
             diff = sorted(f"{n}: {raw.get(n, 'missing')} (expected {schema.field(n).type if n in want else 'none'})"

@@ -64,7 +64,9 @@ def aws_options(options: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _s3_options(options: dict[str, str]) -> dict[str, Any]:
-    kw: dict[str, Any] = {_AWS_TO_ARROW.get(k, k): v for k, v in options.items() if k != "AWS_ALLOW_HTTP"}
+    # other AWS_*/aws_* keys (AWS_ALLOW_HTTP, aws_conditional_put, ...) are for delta-rs' object_store, not pyarrow
+    kw: dict[str, Any] = {_AWS_TO_ARROW.get(k, k): v for k, v in options.items()
+                          if k in _AWS_TO_ARROW or not k.lower().startswith("aws_")}
     endpoint = kw.pop("endpoint_url", None) or kw.get("endpoint_override") \
         or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     if endpoint:

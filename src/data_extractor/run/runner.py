@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from data_extractor.errors import ExtractorError, UserError, one_line
+from data_extractor.output import lakehouse
 from data_extractor.output.fs import hadoop_fs, local_path, needs_hadoop
 from data_extractor.output.names import INTERNAL
 from data_extractor.output.publish import finish_run, mark_run
@@ -144,6 +145,7 @@ class Run:
             options = cfg.output.storage_options
             if not needs_hadoop(cfg.output.path):
                 mark_run(cfg.output.path, self.run_id, None, options)  # a bad output fails before Spark starts
+            lakehouse.warm_up(cfg.output, {cfg.table(t).format or cfg.output.format for t in self.tables})
             try:
                 self.session = spark.get_session(cfg.spark)
             except Exception as exc:  # noqa: BLE001 - reported as every table's failure
