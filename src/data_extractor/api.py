@@ -183,7 +183,7 @@ class Extractor:
 
     def history(self) -> list[PublishedTable]:
         """Tables published under the output path, newest first, from their manifests."""
-        return published(self.config.output.path)
+        return published(self.config.output.path, self.config.output.storage_options)
 
     def table_names(self) -> list[str]:
         """The configured tables, in order."""

@@ -56,6 +56,9 @@ def test_two_tables_to_s3_with_the_arrow_writer_equal_their_sources(pg, pg_conn,
         assert SECRET not in text
         first[name] = manifest["files"]
     assert fs.get_file_info(f"{bucket}/out/_data_extractor/staging").type == pafs.FileType.NotFound
+    history = {t.table: t for t in Extractor(cfg).history()}  # listed from the manifests on the store
+    assert set(history) == {"public.s3_a", "public.s3_b"}
+    assert history["public.s3_a"].path == f"s3://{bucket}/out/public/s3_a" and history["public.s3_a"].rows > 0
 
     again = Extractor(cfg).run(tables=["public.s3_a"])
     assert again.ok, again.to_dict()

@@ -10,6 +10,7 @@ from typing import Any
 from data_extractor.output.fs import local_path
 from data_extractor.output.names import INTERNAL
 from data_extractor.output.publish import MANIFEST
+from data_extractor.output.stores import NATIVE, StoreFS, scheme
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,13 @@ class PublishedTable:
         return self.format if self.version is None else f"{self.format} v{self.version}"
 
 
-def published(root: str) -> list[PublishedTable]:
+def published(root: str, options: Any = None) -> list[PublishedTable]:
     """Every published table under `root` (newest first), from its manifest under `_data_extractor/manifests/`
-    (or, for tables last written by earlier versions, the `_manifest.json` in its data folder)."""
+    (or, for tables last written by earlier versions, the `_manifest.json` in its data folder). Object stores
+    (`options`: output.storage_options) are listed through pyarrow; Hadoop URIs are not listed."""
     out: list[PublishedTable] = []
+    if local_path(root) is None:
+        return _on_store(root, options) if scheme(root) in NATIVE else out
     root = local_path(root) or root
     if not os.path.isdir(root):
         return out
@@ -57,10 +61,31 @@ def published(root: str) -> list[PublishedTable]:
     return sorted(out, key=lambda t: t.finished_at, reverse=True)
 
 
-def _entry(path: str, folder: str) -> list[PublishedTable]:
+def _on_store(root: str, options: Any) -> list[PublishedTable]:
+    fs = StoreFS(root, options)
+    base = fs.join(root, INTERNAL, "manifests")
+    out: list[PublishedTable] = []
+
+    def walk(folder: str, rel: list[str]) -> None:
+        for name in fs.listdir(folder):
+            path = fs.join(folder, name)
+            if name.endswith(".json"):
+                out.extend(_entry(path, fs.join(root, *rel, name[:-len(".json")]), fs.read_text))
+            elif fs.isdir(path):
+                walk(path, [*rel, name])
+
+    walk(base, [])
+    return sorted(out, key=lambda t: t.finished_at, reverse=True)
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def _entry(path: str, folder: str, read: Any = _read) -> list[PublishedTable]:
     try:
-        with open(path, encoding="utf-8") as fh:
-            m: dict[str, Any] = json.load(fh)
+        m: dict[str, Any] = json.loads(read(path))
     except (OSError, ValueError):
         return []
     plan = m.get("plan") or {}

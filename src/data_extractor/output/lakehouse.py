@@ -29,7 +29,7 @@ from data_extractor.errors import UserError
 from data_extractor.output.fs import for_output, local_path
 from data_extractor.output.lakefiles import Commit, check_schema, join_uri, staged_files
 from data_extractor.output.names import INTERNAL, folder_name, table_folders
-from data_extractor.output.publish import TableOutput
+from data_extractor.output.publish import TableOutput, recover
 from data_extractor.output.stores import S3, aws_options, scheme
 
 log = logging.getLogger("data_extractor.output")
@@ -55,8 +55,8 @@ class LakehouseOutput:
         self.is_local = local_path(output.path) is not None
         self.supported = self.is_local or scheme(output.path) in S3
         # local/mounted paths through os, S3 through pyarrow.fs; anything else is refused by prepare
-        self._fs, base = for_output(output.path, None, output.storage_options) if self.supported else (None, "")
-        self.root = os.path.abspath(base) if self.is_local else output.path.rstrip("/")
+        self._fs, self.base = for_output(output.path, None, output.storage_options) if self.supported else (None, "")
+        self.root = os.path.abspath(self.base) if self.is_local else output.path.rstrip("/")
         parts = table_folders(schema, table)
         self.final = join_uri(self.root, "/".join(parts))
         self.manifest_path = join_uri(self.root, "/".join([INTERNAL, "manifests", *parts[:-1], parts[-1] + ".json"]))
@@ -79,6 +79,7 @@ class LakehouseOutput:
                             "set e.g. output.iceberg.catalog: {type: sql, uri: 'sqlite:////var/lib/data-extractor/"
                             "iceberg.db'} (a file on this machine) or a REST, Glue or Hive catalog")
         try:
+            recover(self.base, self._fs)  # what killed runs left in the internal staging folder
             self._fs.rmtree(self.staging)
             if self.is_local:  # an object store has no folders to make
                 self._fs.makedirs(self.staging)
