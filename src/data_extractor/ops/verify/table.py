@@ -29,7 +29,10 @@ LEAF = 5_000  # rows fetched from each side once a segment is this small (fetchi
 FETCH_CAP = 200_000  # never fetch more rows than this for one segment
 SPLITTABLE = ("int", "decimal", "date", "timestamp", "ntz", "string")
 BATCH_ROWS = 100_000  # row texts hashed per numpy pass (PostgreSQL sources)
+PARQUET_THREADS = 2  # partitions whose Parquet side is summed at once (DuckDB threads, numpy hashing)
+MULTISET_CAP = 200_000  # rows a side of a differing partition without a key fetched for a multiset comparison
 Sums = dict[int, tuple[int, int]]
+PqSums = dict[tuple[int, int], tuple[int, int]]
 
 
 class TableCheck:
@@ -73,7 +76,16 @@ class TableCheck:
         return {int(s): (int(n), int(h or 0)) for s, n, h in self.dialect.fetch_all(conn, sql)}
 
     def _parquet_sums(self, con: Any, files: list[str], part_of: dict[str, int], cond: str | None = None,
-                      params: Sequence[Any] = (), cuts: Sequence[Any] = ()) -> dict[tuple[int, int], tuple[int, int]]:
+                      params: Sequence[Any] = (), cuts: Sequence[Any] = (), close: bool = False) -> PqSums:
+        """(count, sum of row hashes) per (partition, segment); `close` closes `con` (a thread's cursor)."""
+        try:
+            return self._parquet_sums_on(con, files, part_of, cond, params, cuts)
+        finally:
+            if close:
+                con.close()
+
+    def _parquet_sums_on(self, con: Any, files: list[str], part_of: dict[str, int], cond: str | None,
+                         params: Sequence[Any], cuts: Sequence[Any]) -> PqSums:
         if not files:
             return {}
         key = self.key.name if cuts and self.key else None
@@ -92,8 +104,8 @@ class TableCheck:
         if not self.as_of:
             verdict.notes.append(NOW_NOTE)
         if self.key is None:
-            verdict.notes.append("the table has no primary key among its columns: differing partitions are "
-                                 "named, but not their rows")
+            verdict.notes.append("the table has no primary key among its columns: a differing partition is "
+                                 f"compared as a multiset of rows when it holds at most {MULTISET_CAP:,} rows")
         elif kind_of(self.key.spark_type) not in SPLITTABLE:
             verdict.notes.append(f"the key {self.key.name} ({self.key.spark_type}) cannot be split into ranges: "
                                  "differing partitions are compared whole")
@@ -102,27 +114,59 @@ class TableCheck:
                                  "which DuckDB may order differently (a row then shows as missing on one side)")
         con = pq_sql.connect()
         try:
-            pool = ThreadPoolExecutor(max(1, min(self.threads, len(self.parts))), thread_name_prefix="dx-verify")
-            try:
-                # each partition is summed per key segment in the same scan, so a difference is narrowed to
-                # 1/FACTOR of a partition before any bisection starts
-                cuts = {i: self._cuts(con, fs, None) for i, _p, fs in self.parts}
-                futures = [(i, p, pool.submit(self._partition_sums, p, cuts[i])) for i, p, _fs in self.parts]
-                pq_sums = {i: self._parquet_sums(con, fs, {f: i for f in fs}, cuts=cuts[i])
-                           for i, _p, fs in self.parts}
-                for done, (i, pred, fut) in enumerate(futures, 1):
-                    src = fut.result()
-                    if self.progress:
-                        self.progress(done, len(self.parts))
-                    self._compare_partition(con, verdict, i, pred, src, pq_sums[i], cuts[i])
-            finally:
-                pool.shutdown(wait=True)
+            # each partition is summed per key segment in the same scan, so a difference is narrowed to
+            # 1/FACTOR of a partition before any bisection starts
+            cuts = {i: self._cuts(con, fs, None) for i, _p, fs in self.parts}
+            src_sums, pq_sums = self._first_pass(con, cuts)
+            for done, (i, pred, _fs) in enumerate(self.parts, 1):
+                if self.progress:
+                    self.progress(done, len(self.parts))
+                self._compare_partition(con, verdict, i, pred, src_sums[i], pq_sums[i], cuts[i])
         finally:
             con.close()
         if verdict.differences:
             verdict.status = "differs"
         verdict.seconds = round(time.monotonic() - t0, 3)
         return verdict
+
+    def _first_pass(self, con: Any, cuts: dict[int, list[Any]]) -> tuple[dict[int, Sums], dict[int, PqSums]]:
+        """Every partition's per-segment sums on both sides at once: the source's on `threads` connections (a
+        partition split into contiguous runs of its segments when there are fewer partitions than connections),
+        the Parquet side's on its own threads, overlapped with the source's."""
+        units = [(i, pred, run) for i, pred, _fs in self.parts
+                 for run in _runs(len(cuts[i]) + 1, max(1, self.threads // len(self.parts)))]
+        src: dict[int, Sums] = {i: {} for i, _p, _fs in self.parts}
+        pq: dict[int, PqSums] = {}
+        src_pool = ThreadPoolExecutor(max(1, min(self.threads, len(units))), thread_name_prefix="dx-verify-src")
+        pq_pool = ThreadPoolExecutor(max(1, min(PARQUET_THREADS, len(self.parts))), thread_name_prefix="dx-verify-pq")
+        try:
+            src_futs = [(i, src_pool.submit(self._unit_sums, pred, cuts[i], run)) for i, pred, run in units]
+            pq_futs = [(i, pq_pool.submit(self._parquet_sums, con.cursor(), fs, {f: i for f in fs}, None, (),
+                                          cuts[i], True)) for i, _p, fs in self.parts]
+            for i, fut in pq_futs:
+                pq[i] = fut.result()
+            for i, fut in src_futs:
+                src[i].update(fut.result())
+        finally:
+            src_pool.shutdown(wait=True, cancel_futures=True)
+            pq_pool.shutdown(wait=True, cancel_futures=True)
+        return src, pq
+
+    def _unit_sums(self, predicate: str | None, cuts: list[Any], run: tuple[int, int]) -> Sums:
+        """The source's sums of segments run[0] .. run[1] - 1 of a partition cut at `cuts`, numbered as in the
+        whole partition."""
+        first, end = run
+        bounds = [None, *cuts, None]
+        extra = None
+        if (first, end) != (0, len(cuts) + 1):
+            assert self.key is not None
+            extra = self.cs.range_condition(self.dialect.quote(self.key.name), bounds[first], bounds[end])
+        conn = self._connect()
+        try:
+            sums = self._source_sums(conn, predicate, extra, cuts[first: end - 1])
+        finally:
+            conn.close()
+        return {first + g: v for g, v in sums.items()}
 
     def _compare_partition(self, con: Any, verdict: TableVerdict, index: int, predicate: str | None, src: Sums,
                            pq: dict[tuple[int, int], tuple[int, int]], cuts: list[Any]) -> None:
@@ -165,13 +209,6 @@ class TableCheck:
         found = rows[0][0] if rows else None
         return sorted({c for c in (found or []) if c is not None and (lo is None or c > lo)
                        and (hi is None or c < hi)})
-
-    def _partition_sums(self, predicate: str | None, cuts: list[Any]) -> Sums:
-        conn = self._connect()
-        try:
-            return self._source_sums(conn, predicate, None, cuts)
-        finally:
-            conn.close()
 
     # ------------------------------------------------------------ bisection
     def _files(self, index: int) -> list[str]:
@@ -313,3 +350,10 @@ def _text(value: Any) -> str | None:
 
 def failed(label: str, folder: str, exc: BaseException) -> TableVerdict:
     return TableVerdict(label, folder, "failed", error=one_line(exc))
+
+
+def _runs(segments: int, n: int) -> list[tuple[int, int]]:
+    """`segments` split into up to `n` contiguous runs [first, end) of about equal length."""
+    n = max(1, min(n, segments))
+    edges = [round(k * segments / n) for k in range(n + 1)]
+    return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if b > a]

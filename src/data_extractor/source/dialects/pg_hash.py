@@ -45,16 +45,15 @@ _TAIL_MASKS = np.array([0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF], dtype=np.uint32)
 
 
 class _Words:
-    """Little-endian 32-bit words at any byte offset of `data`: four copies shifted by 0-3 bytes, one take each."""
+    """Little-endian 32-bit words at any byte offset of `data`: an unaligned view with a one-byte stride (no copy
+    of the data), gathered with one take per word."""
 
     def __init__(self, data: Any) -> None:
         padded = np.concatenate([data, np.zeros(24, dtype=np.uint8)])
-        self.m = len(padded) // 4 - 1
-        self.flat = np.concatenate([np.frombuffer(padded[k: k + 4 * self.m].tobytes(), dtype="<u4")
-                                    for k in range(4)])
+        self.view = np.ndarray((len(padded) - 3,), dtype="<u4", buffer=padded, strides=(1,))
 
     def at(self, pos: Any) -> Any:
-        return np.take(self.flat, (pos & 3) * self.m + (pos >> 2))
+        return self.view[pos]
 
 
 def hash_many(data: Any, offsets: Any) -> Any:
