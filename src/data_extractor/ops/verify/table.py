@@ -322,26 +322,28 @@ class TableCheck:
 
 def sum_texts(batches: Any) -> dict[tuple[int, int], tuple[int, int]]:
     """(count, exact sum of PostgreSQL text hashes) per (partition, segment), from batches of (part, seg, text)."""
-    import numpy as np
-
     out: dict[tuple[int, int], list[int]] = {}
-    for batch in batches:
-        if not batch.num_rows:
-            continue
-        hashes = pg_hash.string_hashes(batch.column(2))
-        groups = batch.column(0).to_numpy().astype(np.int64) * 1_000_003 + batch.column(1).to_numpy()
-        ids, inverse = np.unique(groups, return_inverse=True)
-        # exact int64 sums of the high and low 32 bits (no overflow below 2^31 rows), joined in Python ints
-        high = np.zeros(len(ids), np.int64)
-        low = np.zeros(len(ids), np.int64)
-        np.add.at(high, inverse, hashes >> 32)
-        np.add.at(low, inverse, hashes & 0xFFFFFFFF)
-        counts = np.bincount(inverse, minlength=len(ids))
-        for g, n, hi, lo in zip(ids.tolist(), counts.tolist(), high.tolist(), low.tolist(), strict=True):
-            acc = out.setdefault((g // 1_000_003, g % 1_000_003), [0, 0])
-            acc[0] += n
-            acc[1] += (hi << 32) + lo
+    for whole in batches:
+        for start in range(0, whole.num_rows, 1 << 20):
+            _add_batch(out, whole.slice(start, 1 << 20))
     return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def _add_batch(out: dict[tuple[int, int], list[int]], batch: Any) -> None:
+    import numpy as np  # heavy; only for PostgreSQL sources
+
+    hashes = pg_hash.string_hashes(batch.column(2))
+    groups = batch.column(0).to_numpy().astype(np.int64) * 1_000_003 + batch.column(1).to_numpy()
+    ids, inverse = np.unique(groups, return_inverse=True)
+    # exact sums of the high and low 32 bits: below 2^53 (a float64's exact integers) for under 2^21 rows a batch,
+    # joined in Python ints
+    high = np.bincount(inverse, weights=(hashes >> 32).astype(np.float64), minlength=len(ids))
+    low = np.bincount(inverse, weights=(hashes & 0xFFFFFFFF).astype(np.float64), minlength=len(ids))
+    counts = np.bincount(inverse, minlength=len(ids))
+    for g, n, hi, lo in zip(ids.tolist(), counts.tolist(), high.tolist(), low.tolist(), strict=True):
+        acc = out.setdefault((g // 1_000_003, g % 1_000_003), [0, 0])
+        acc[0] += n
+        acc[1] += (int(hi) << 32) + int(lo)
 
 
 def _text(value: Any) -> str | None:

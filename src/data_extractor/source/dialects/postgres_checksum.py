@@ -11,11 +11,11 @@ TS = "'YYYY-MM-DD HH24:MI:SS.US'"
 
 
 class PostgresChecksum(ChecksumSQL):
-    # "md5" (every side's row hash) by default. PostgreSQL's md5 costs ~3 µs a call (OpenSSL's EVP layer) where its
-    # own `hashtextextended` costs ~0.1 µs, but mirroring that on the Parquet side in numpy (`pg_hash`) moves the
-    # cost into Python: the bench measured the whole verify 1.6x slower with it on a saturated machine and 0.85x
-    # on a calmer one (bench/bench_verify.py compares both), so the simpler, shared md5 stays.
-    row_hash = "md5"
+    # PostgreSQL's md5 costs ~1.3 µs a call (OpenSSL's EVP layer), about half of the source side's time; its own
+    # `hashtextextended` costs ~0.1 µs, and `pg_hash` mirrors it on the Parquet side in numpy (~0.5 µs a row
+    # text). bench/bench_verify.py measures both: "pg_lookup3" is the default, "md5" (every other side's row
+    # hash) stays available.
+    row_hash = "pg_lookup3"
 
     def hash_int(self, text_sql: str) -> str:
         if self.row_hash == "md5":
