@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from data_extractor.errors import one_line
+from data_extractor.ops.verify.columns import differing_columns, multiset_rows
 from data_extractor.ops.verify.report import NOW_NOTE, CellDiff, PartitionDiff, RowDiff, TableVerdict
 from data_extractor.source.dialects import parquet_checksum as pq_sql
 from data_extractor.source.dialects import pg_hash
@@ -178,16 +179,19 @@ class TableCheck:
             return
         diff = PartitionDiff(index, predicate, s_rows, p_rows, [None, None])
         verdict.differences.append(diff)
-        if self.key is None:
-            diff.note = "no primary key: the differing rows cannot be named"
-            return
-        if sum(len(d.rows) for d in verdict.differences) >= self.max_rows:
-            diff.note = "not searched: the row limit was reached"
-            return
         bounds = [None, *cuts, None]
-        ranges: list[tuple[Any, Any]] = []
         conn = self._connect()
         try:
+            # per-column checksums of the differing segments name the columns before any row is fetched
+            diff.columns, seg_src, seg_pq = differing_columns(
+                self, con, conn, index, predicate, [(bounds[g], bounds[g + 1]) for g in differing])
+            if self.key is None:
+                self._multiset(con, conn, diff, index, predicate, max(seg_src, seg_pq), verdict)
+                return
+            if sum(len(d.rows) for d in verdict.differences) >= self.max_rows:
+                diff.note = "not searched: the row limit was reached"
+                return
+            ranges: list[tuple[Any, Any]] = []
             for g in differing:
                 rows = max(src.get(g, (0, 0))[0], pq.get((index, g), (0, 0))[0])
                 self._bisect(con, conn, diff, index, predicate, bounds[g], bounds[g + 1], rows, ranges)
@@ -196,6 +200,25 @@ class TableCheck:
         if ranges:
             los, his = [r[0] for r in ranges], [r[1] for r in ranges]
             diff.key_range = [None if None in los else str(min(los)), None if None in his else str(max(his))]
+
+    def _multiset(self, con: Any, conn: Any, diff: PartitionDiff, index: int, predicate: str | None, rows: int,
+                  verdict: TableVerdict) -> None:
+        """A partition of a table without a key: its rows on one side only, when it is small enough to fetch."""
+        left = self.max_rows - sum(len(d.rows) for d in verdict.differences)
+        if rows > MULTISET_CAP:
+            diff.note = (f"no primary key and {rows:,} rows, more than the {MULTISET_CAP:,} compared as a multiset: "
+                         "the differing rows are not named")
+            return
+        if left <= 0:
+            diff.note = "not searched: the row limit was reached"
+            return
+        diff.fetches += 1
+        src_rows = self.dialect.fetch_all(
+            conn, self.cs.rows_sql(self.ref, self.columns, [self.where, predicate], self.as_of))
+        files = self._files(index)
+        pq_rows = con.execute(pq_sql.rows_sql(files, self.pairs)).fetchall() if files else []
+        diff.rows.extend(multiset_rows(self, src_rows, pq_rows, left))
+        diff.note = "no primary key: rows compared as a multiset (a changed row shows as one row on each side)"
 
     def _cuts(self, con: Any, files: list[str], lo: Any, hi: Any = None, rows: int | None = None) -> list[Any]:
         """Up to FACTOR - 1 cut points of the key inside [lo, hi), at the Parquet side's quantiles."""

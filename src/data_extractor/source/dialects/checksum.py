@@ -140,6 +140,21 @@ class ChecksumSQL:
         return (f"SELECT dx_seg, {count}(*), {self.sum_function}(dx_h) FROM ({inner}) dx_s "
                 f"GROUP BY dx_seg")
 
+    def column_texts(self, columns: Sequence[ColumnInfo], key: Sequence[ColumnInfo] = ()) -> list[str]:
+        """Per column, the text its checksum hashes: the key's texts, then the column's (NULL as `\\N`), joined
+        by `|`, so a value moved to another row changes the sums."""
+        null = self.text_literal(NULL_TEXT)
+        prefix: list[str] = []
+        for k in key:
+            prefix += [f"COALESCE({self.field(k)}, {null})", self.text_literal("|")]
+        return [self.concat([*prefix, f"COALESCE({self.field(c)}, {null})"]) for c in columns]
+
+    def columns_sql(self, table: TableRef, columns: Sequence[ColumnInfo], where: Sequence[str | None],
+                    as_of: str | None = None, key: Sequence[ColumnInfo] = ()) -> str:
+        """One row: the count, then per column the sum of the hashes of its `column_texts`."""
+        sums = ", ".join(f"{self.sum_function}({self.hash_int(t)})" for t in self.column_texts(columns, key))
+        return f"SELECT {self.dialect.count_function}(*), {sums} FROM {self.table_sql(table, where, as_of)}"
+
     def rows_sql(self, table: TableRef, columns: Sequence[ColumnInfo], where: Sequence[str | None],
                  as_of: str | None = None) -> str:
         """Every column's canonical text (NULL as NULL), for the rows a diff looks at."""

@@ -95,6 +95,23 @@ def checksum_sql(files: Sequence[str], columns: Sequence[tuple[str, str]], part_
             f"FROM {files_source(files)}{cond} GROUP BY ALL")
 
 
+def column_texts(columns: Sequence[tuple[str, str]], key: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """Per column, the key's texts then the column's, joined by `|` (as `ChecksumSQL.column_texts`)."""
+    prefix = "".join(f"COALESCE({canonical(n, t)}, {text_literal(NULL_TEXT)}) || '|' || " for n, t in key)
+    return [f"{prefix}COALESCE({canonical(n, t)}, {text_literal(NULL_TEXT)})" for n, t in columns]
+
+
+def columns_sql(files: Sequence[str], columns: Sequence[tuple[str, str]], key: Sequence[tuple[str, str]] = (),
+                where: str | None = None, texts: bool = False) -> str:
+    """One row of the count and each column's md5-int sum; with `texts`, rows of each column's text instead."""
+    cond = f" WHERE {where}" if where else ""
+    exprs = column_texts(columns, key)
+    if texts:
+        return f"SELECT {', '.join(exprs)} FROM {files_source(files)}{cond}"
+    sums = ", ".join(f"SUM(CAST('0x' || RIGHT(MD5({e}), 12) AS BIGINT))" for e in exprs)
+    return f"SELECT COUNT(*), {sums} FROM {files_source(files)}{cond}"
+
+
 def rows_sql(files: Sequence[str], columns: Sequence[tuple[str, str]], where: str | None = None) -> str:
     fields = ", ".join(canonical(n, t) for n, t in columns)
     return f"SELECT {fields} FROM {files_source(files)}" + (f" WHERE {where}" if where else "")
