@@ -130,10 +130,12 @@ class TableCheck:
         verdict.seconds = round(time.monotonic() - t0, 3)
         return verdict
 
-    def _first_pass(self, con: Any, cuts: dict[int, list[Any]]) -> tuple[dict[int, Sums], dict[int, PqSums]]:
+    def _first_pass(self, con: Any, cuts: dict[int, list[Any]], only: str | None = None
+                    ) -> tuple[dict[int, Sums], dict[int, PqSums]]:
         """Every partition's per-segment sums on both sides at once: the source's on `threads` connections (a
         partition split into contiguous runs of its segments when there are fewer partitions than connections),
-        the Parquet side's on its own threads, overlapped with the source's."""
+        the Parquet side's on its own threads, overlapped with the source's. `only` ("source" or "parquet", for
+        bench/bench_verify.py) computes one side."""
         units = [(i, pred, run) for i, pred, _fs in self.parts
                  for run in _runs(len(cuts[i]) + 1, max(1, self.threads // len(self.parts)))]
         src: dict[int, Sums] = {i: {} for i, _p, _fs in self.parts}
@@ -141,9 +143,10 @@ class TableCheck:
         src_pool = ThreadPoolExecutor(max(1, min(self.threads, len(units))), thread_name_prefix="dx-verify-src")
         pq_pool = ThreadPoolExecutor(max(1, min(PARQUET_THREADS, len(self.parts))), thread_name_prefix="dx-verify-pq")
         try:
-            src_futs = [(i, src_pool.submit(self._unit_sums, pred, cuts[i], run)) for i, pred, run in units]
+            src_futs = [(i, src_pool.submit(self._unit_sums, pred, cuts[i], run)) for i, pred, run in units
+                        if only != "parquet"]
             pq_futs = [(i, pq_pool.submit(self._parquet_sums, con.cursor(), fs, {f: i for f in fs}, None, (),
-                                          cuts[i], True)) for i, _p, fs in self.parts]
+                                          cuts[i], True)) for i, _p, fs in self.parts if only != "source"]
             for i, fut in pq_futs:
                 pq[i] = fut.result()
             for i, fut in src_futs:

@@ -114,7 +114,7 @@ class ChecksumSQL:
             parts.append(f"COALESCE({self.field(c)}, {null})")
         return self.concat(parts)
 
-    def segment_expr(self, key: str, cuts: Sequence[Literal]) -> str:
+    def segment_expr(self, key: str, cuts: Sequence[Literal], column: ColumnInfo | None = None) -> str:
         """0 for rows below the first cut, i for rows in [cut i-1, cut i), len(cuts) above the last."""
         if not cuts:
             return "0"
@@ -133,7 +133,7 @@ class ChecksumSQL:
                      as_of: str | None = None, key: ColumnInfo | None = None,
                      cuts: Sequence[Literal] = ()) -> str:
         """Rows of (segment, count, sum of row hashes): one segment, or one per cut of `key`'s range."""
-        seg = self.segment_expr(self.dialect.quote(key.name), cuts) if key is not None else "0"
+        seg = self.segment_expr(self.dialect.quote(key.name), cuts, key) if key is not None else "0"
         inner = (f"SELECT {seg} AS dx_seg, {self.hash_int(self.row_text(columns))} AS dx_h "
                  f"FROM {self.table_sql(table, where, as_of)}")
         count = self.dialect.count_function

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from data_extractor.source.dialects.base import ColumnInfo
+from data_extractor.source.dialects.base import ColumnInfo, Literal
 from data_extractor.source.dialects.checksum import ChecksumSQL, decimal_scale, kind_of
 
 TS = "'YYYY-MM-DD HH24:MI:SS.US'"
@@ -29,6 +30,16 @@ class PostgresChecksum(ChecksumSQL):
             cur.execute("SET DateStyle = 'ISO, YMD'")  # dates as YYYY-MM-DD by a plain cast (4x to_char's speed)
         finally:
             cur.close()
+
+    def segment_expr(self, key: str, cuts: Sequence[Literal], column: ColumnInfo | None = None) -> str:
+        """An integer or date key's segment by `width_bucket` (a binary search, one call) instead of a CASE of
+        up to 31 comparisons a row: the same numbering, the count of cuts at or below the key."""
+        source_type = (column.source_type if column else "").lower()
+        base = {"smallint": "bigint", "integer": "bigint", "bigint": "bigint", "date": "date"}.get(source_type)
+        if not cuts or base is None:
+            return super().segment_expr(key, cuts, column)
+        lits = ", ".join(self.dialect.literal(c) for c in cuts)
+        return f"COALESCE(WIDTH_BUCKET(({key})::{base}, ARRAY[{lits}]::{base}[]), {len(cuts)})"
 
     def canonical(self, expr: str, column: ColumnInfo) -> str:
         kind = kind_of(column.spark_type)
