@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from benchlib import Run, header, interleave, keyed, markdown, median_s, ours_config, server, tree_rss
 from benchlib import fill as fill_table
@@ -44,6 +45,11 @@ def sides(ex: Extractor, root: str) -> dict[str, float]:
         t0 = time.perf_counter()
         check._first_pass(con, cuts, only)
         out[name] = time.perf_counter() - t0
+    # what per-column checksums would cost in the first pass: every partition's, both sides, 2 partitions at once
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda part: check._columns(con.cursor(), part[0], part[1], []), check.parts))
+    out["per-column checksums of every partition instead"] = time.perf_counter() - t0
     con.close()
     return out
 

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from data_extractor.ops.verify.report import CellDiff, RowDiff
+from data_extractor.ops.verify.sums import hash_sum
 from data_extractor.source.dialects import parquet_checksum as pq_sql
-from data_extractor.source.dialects import pg_hash
 
 if TYPE_CHECKING:
     from data_extractor.ops.verify.table import TableCheck
@@ -60,8 +60,7 @@ def _parquet_columns(check: TableCheck, con: Any, files: list[str], key: list[tu
     for batch in reader.to_arrow_reader(100_000):
         sums[0] += batch.num_rows
         for j in range(batch.num_columns):
-            hashes = pg_hash.string_hashes(batch.column(j))
-            sums[j + 1] += (int((hashes >> 32).sum()) << 32) + int((hashes & 0xFFFFFFFF).sum())
+            sums[j + 1] += hash_sum(batch.column(j))
     return sums
 
 

@@ -20,8 +20,8 @@ from typing import Any
 from data_extractor.errors import one_line
 from data_extractor.ops.verify.columns import differing_columns, multiset_rows
 from data_extractor.ops.verify.report import NOW_NOTE, CellDiff, PartitionDiff, RowDiff, TableVerdict
+from data_extractor.ops.verify.sums import sum_texts
 from data_extractor.source.dialects import parquet_checksum as pq_sql
-from data_extractor.source.dialects import pg_hash
 from data_extractor.source.dialects.base import ColumnInfo, Literal, TableRef
 from data_extractor.source.dialects.checksum import ChecksumSQL, kind_of
 
@@ -183,26 +183,39 @@ class TableCheck:
         diff = PartitionDiff(index, predicate, s_rows, p_rows, [None, None])
         verdict.differences.append(diff)
         bounds = [None, *cuts, None]
-        conn = self._connect()
-        try:
-            # per-column checksums of the differing segments name the columns before any row is fetched
-            diff.columns, seg_src, seg_pq = differing_columns(
-                self, con, conn, index, predicate, [(bounds[g], bounds[g + 1]) for g in differing])
-            if self.key is None:
-                self._multiset(con, conn, diff, index, predicate, max(seg_src, seg_pq), verdict)
-                return
-            if sum(len(d.rows) for d in verdict.differences) >= self.max_rows:
-                diff.note = "not searched: the row limit was reached"
-                return
-            ranges: list[tuple[Any, Any]] = []
-            for g in differing:
-                rows = max(src.get(g, (0, 0))[0], pq.get((index, g), (0, 0))[0])
-                self._bisect(con, conn, diff, index, predicate, bounds[g], bounds[g + 1], rows, ranges)
-        finally:
-            conn.close()
+        seg_ranges = [(bounds[g], bounds[g + 1]) for g in differing]
+        ranges: list[tuple[Any, Any]] = []
+        # per-column checksums of the differing segments name the columns before any row is fetched; they run on
+        # their own connection and DuckDB cursor, overlapped with the bisection
+        with ThreadPoolExecutor(1, thread_name_prefix="dx-verify-cols") as pool:
+            columns = pool.submit(self._columns, con.cursor(), index, predicate, seg_ranges)
+            conn = self._connect()
+            try:
+                if self.key is None:
+                    diff.columns, seg_src, seg_pq = columns.result()
+                    self._multiset(con, conn, diff, index, predicate, max(seg_src, seg_pq), verdict)
+                elif sum(len(d.rows) for d in verdict.differences) >= self.max_rows:
+                    diff.note = "not searched: the row limit was reached"
+                else:
+                    for g in differing:
+                        rows = max(src.get(g, (0, 0))[0], pq.get((index, g), (0, 0))[0])
+                        self._bisect(con, conn, diff, index, predicate, bounds[g], bounds[g + 1], rows, ranges)
+            finally:
+                conn.close()
+            diff.columns = columns.result()[0]
         if ranges:
             los, his = [r[0] for r in ranges], [r[1] for r in ranges]
             diff.key_range = [None if None in los else str(min(los)), None if None in his else str(max(his))]
+
+    def _columns(self, cursor: Any, index: int, predicate: str | None,
+                 ranges: list[tuple[Any, Any]]) -> tuple[list[str], int, int]:
+        """`differing_columns` on a connection of its own; closes `cursor` (a DuckDB cursor of this thread)."""
+        conn = self._connect()
+        try:
+            return differing_columns(self, cursor, conn, index, predicate, ranges)
+        finally:
+            conn.close()
+            cursor.close()
 
     def _multiset(self, con: Any, conn: Any, diff: PartitionDiff, index: int, predicate: str | None, rows: int,
                   verdict: TableVerdict) -> None:
@@ -344,32 +357,6 @@ class TableCheck:
                 if cells:
                     out.append(RowDiff(key, "changed", cells))
         return out
-
-
-def sum_texts(batches: Any) -> dict[tuple[int, int], tuple[int, int]]:
-    """(count, exact sum of PostgreSQL text hashes) per (partition, segment), from batches of (part, seg, text)."""
-    out: dict[tuple[int, int], list[int]] = {}
-    for whole in batches:
-        for start in range(0, whole.num_rows, 1 << 20):
-            _add_batch(out, whole.slice(start, 1 << 20))
-    return {k: (v[0], v[1]) for k, v in out.items()}
-
-
-def _add_batch(out: dict[tuple[int, int], list[int]], batch: Any) -> None:
-    import numpy as np  # heavy; only for PostgreSQL sources
-
-    hashes = pg_hash.string_hashes(batch.column(2))
-    groups = batch.column(0).to_numpy().astype(np.int64) * 1_000_003 + batch.column(1).to_numpy()
-    ids, inverse = np.unique(groups, return_inverse=True)
-    # exact sums of the high and low 32 bits: below 2^53 (a float64's exact integers) for under 2^21 rows a batch,
-    # joined in Python ints
-    high = np.bincount(inverse, weights=(hashes >> 32).astype(np.float64), minlength=len(ids))
-    low = np.bincount(inverse, weights=(hashes & 0xFFFFFFFF).astype(np.float64), minlength=len(ids))
-    counts = np.bincount(inverse, minlength=len(ids))
-    for g, n, hi, lo in zip(ids.tolist(), counts.tolist(), high.tolist(), low.tolist(), strict=True):
-        acc = out.setdefault((g // 1_000_003, g % 1_000_003), [0, 0])
-        acc[0] += n
-        acc[1] += (int(hi) << 32) + int(lo)
 
 
 def _text(value: Any) -> str | None:
