@@ -119,9 +119,7 @@ class TableCheck:
             # 1/FACTOR of a partition before any bisection starts
             cuts = {i: self._cuts(con, fs, None) for i, _p, fs in self.parts}
             src_sums, pq_sums = self._first_pass(con, cuts)
-            for done, (i, pred, _fs) in enumerate(self.parts, 1):
-                if self.progress:
-                    self.progress(done, len(self.parts))
+            for i, pred, _fs in self.parts:
                 self._compare_partition(con, verdict, i, pred, src_sums[i], pq_sums[i], cuts[i])
         finally:
             con.close()
@@ -147,10 +145,13 @@ class TableCheck:
                         if only != "parquet"]
             pq_futs = [(i, pq_pool.submit(self._parquet_sums, con.cursor(), fs, {f: i for f in fs}, None, (),
                                           cuts[i], True)) for i, _p, fs in self.parts if only != "source"]
-            for i, fut in pq_futs:
-                pq[i] = fut.result()
-            for i, fut in src_futs:
-                src[i].update(fut.result())
+            for done, (i, _p, _fs) in enumerate(self.parts, 1):  # progress as each partition's sides are in
+                pq.update((j, fut.result()) for j, fut in pq_futs if j == i)
+                for j, fut in src_futs:
+                    if j == i:
+                        src[i].update(fut.result())
+                if self.progress:
+                    self.progress(done, len(self.parts))
         finally:
             src_pool.shutdown(wait=True, cancel_futures=True)
             pq_pool.shutdown(wait=True, cancel_futures=True)
