@@ -47,8 +47,9 @@ def sides(ex: Extractor, root: str) -> dict[str, float]:
         out[name] = time.perf_counter() - t0
     # what per-column checksums would cost in the first pass: every partition's, both sides, 2 partitions at once
     t0 = time.perf_counter()
+    cursors = [con.cursor() for _ in check.parts]
     with ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda part: check._columns(con.cursor(), part[0], part[1], []), check.parts))
+        list(pool.map(lambda part, cur: check._columns(cur, part[0], part[1], []), check.parts, cursors))
     out["per-column checksums of every partition instead"] = time.perf_counter() - t0
     con.close()
     return out

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -143,8 +144,14 @@ class TableCheck:
         try:
             src_futs = [(i, src_pool.submit(self._unit_sums, pred, cuts[i], run)) for i, pred, run in units
                         if only != "parquet"]
-            pq_futs = [(i, pq_pool.submit(self._parquet_sums, con.cursor(), fs, {f: i for f in fs}, None, (),
-                                          cuts[i], True)) for i, _p, fs in self.parts if only != "source"]
+            lock = threading.Lock()
+
+            def parquet(files: list[str], i: int) -> PqSums:
+                with lock:  # a DuckDB cursor per task, opened when it starts (not one per partition at once)
+                    cursor = con.cursor()
+                return self._parquet_sums(cursor, files, {f: i for f in files}, None, (), cuts[i], True)
+
+            pq_futs = [(i, pq_pool.submit(parquet, fs, i)) for i, _p, fs in self.parts if only != "source"]
             for done, (i, _p, _fs) in enumerate(self.parts, 1):  # progress as each partition's sides are in
                 pq.update((j, fut.result()) for j, fut in pq_futs if j == i)
                 for j, fut in src_futs:
