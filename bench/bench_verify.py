@@ -1,10 +1,13 @@
 """`verify` against its extraction, in one warm process (run by hand; prints a markdown table).
 
-    python bench/bench_verify.py --rows 5000000 --rounds 3
+    python bench/bench_verify.py --rows 5000000 --rounds 3 [--sides]
 
 Builds the bench table (benchlib.FILL) in a throwaway PostgreSQL, then times round-robin, after one untimed run
-of each: the extraction (writer arrow, 2 balanced partitions), `verify` of the equal extract, and `verify` with one
-source row changed (found by bisection down to its key). The change is made and undone outside the timing.
+of each: the extraction (writer arrow, 2 balanced partitions), `verify` of the equal extract, `verify` with one
+source row changed (found by bisection down to its key), and `verify` with md5 as PostgreSQL's row hash instead
+of `hashtextextended`. The change is made and undone outside the timing. `--sides` also times the first pass's
+parts alone: the key's quantiles, the source side, the Parquet side, both overlapped, and per-column checksums
+of every partition (what they would cost in the first pass).
 Targets: verify at most 1.5x the extraction; the bisection under 20% more than the equal verify.
 """
 
