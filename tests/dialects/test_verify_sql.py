@@ -50,12 +50,16 @@ def test_checksum_and_row_statements_parse(dialect, columns, read):
         cs.checksum_sql(table, columns, [None, 'ORA_HASH("ID", 7) = 3' if read == "oracle" else "id % 7 = 3",
                                          cs.range_condition(dialect.quote(key.name), 5, 50)], as_of, key, cuts),
         cs.rows_sql(table, columns, [cs.range_condition(dialect.quote(key.name), 5, None)], as_of),
+        cs.columns_sql(table, columns, [f"({cs.range_condition(dialect.quote(key.name), 5, 9)}) OR "
+                                        f"({cs.range_condition(dialect.quote(key.name), 20, None)})"], as_of, [key]),
     ]
     for sql in statements:
         sqlglot.parse_one(sql, read=read)
         if read == "oracle":
             assert " AS OF SCN 123 " in sql
     assert "CAST_FROM_BINARY_DOUBLE" in statements[0] or "BINARY(8)" in statements[0]
+    # per-column checksums: one sum per column, each over the key's text and the column's
+    assert statements[-1].count("SUM(") == len(columns)
 
 
 def test_oracle_number_formats_keep_exactly_the_scale():
@@ -108,3 +112,17 @@ def test_oracle_verify_reads_as_of_the_manifest_scn_and_pins_the_session(tmp_pat
     for sql in queries:
         assert '"SALES"."ORDERS" AS OF SCN 987654 WHERE' in sql
         sqlglot.parse_one(sql, read="oracle")
+
+
+def test_postgres_segments_an_integer_key_by_width_bucket():
+    from data_extractor.source.dialects.postgres import PostgresDialect
+
+    dialect = PostgresDialect(SourceConfig(type="postgres", host="db", database="d", user="u", password="p"))
+    cs = checksum_for(dialect)
+    columns = [ColumnInfo("id", "bigint", "bigint", primary_key=1), ColumnInfo("s", "text", "string")]
+    sql = cs.checksum_sql(TableRef("public", "t"), columns, [None], None, columns[0], [10, 20, 30])
+    assert 'COALESCE(WIDTH_BUCKET(("id")::bigint, ARRAY[10, 20, 30]::bigint[]), 3)' in sql
+    sqlglot.parse_one(sql, read="postgres")
+    text_key = cs.checksum_sql(TableRef("public", "t"), columns, [None], None, columns[1], ["a", "b"])
+    assert 'CASE WHEN "s" < \'a\' THEN 0 WHEN "s" < \'b\' THEN 1 ELSE 2 END' in text_key  # collation-aware
+    sqlglot.parse_one(cs.columns_sql(TableRef("public", "t"), columns, [None], None, columns[:1]), read="postgres")

@@ -141,3 +141,21 @@ def test_postgres_text_hash_is_mirrored_on_the_parquet_side(pg_conn):
     assert [hash_one(t.encode()) for t in texts] == got
     assert string_hashes(pa.array(texts)).tolist() == got
     assert string_hashes(pa.array(texts[::-1]).slice(3)).tolist() == got[::-1][3:]
+
+
+def test_parquet_side_sums_of_text_hashes_are_exact_per_partition_and_segment():
+    """`sum_texts` (numpy, float64 bincounts of 32-bit halves) equals Python's exact sums of `hash_one`."""
+    from data_extractor.ops.verify.sums import sum_texts
+    from data_extractor.source.dialects.pg_hash import hash_one
+
+    rng = random.Random(5)
+    rows = [(rng.randrange(3), rng.randrange(40), "".join(rng.choice("xy|é") for _ in range(rng.randrange(60))))
+            for _ in range(20_000)]
+    batch = pa.RecordBatch.from_arrays([pa.array([r[0] for r in rows], pa.int32()),
+                                        pa.array([r[1] for r in rows], pa.int32()), pa.array([r[2] for r in rows])],
+                                       ["p", "s", "t"])
+    expected: dict[tuple[int, int], tuple[int, int]] = {}
+    for p, s, t in rows:
+        n, h = expected.get((p, s), (0, 0))
+        expected[(p, s)] = (n + 1, h + hash_one(t.encode()))
+    assert sum_texts([batch.slice(0, 7_000), batch.slice(7_000)]) == expected

@@ -59,9 +59,11 @@ def test_one_changed_parquet_value_of_any_type_is_found(extracted, column):
     cfg, out, _server = extracted
     assert set(COLUMNS) == set(_columns(out))
     with parquet_cell(out, "id", 4321, column) as (old, new):
-        key, kind, cells = only_difference(verify_one(cfg, TABLE))
+        verdict = verify_one(cfg, TABLE)
+        key, kind, cells = only_difference(verdict)
     assert key == {"id": "4321"} and kind == "changed", (old, new)
     assert [c.column for c in cells] == [column]
+    assert verdict.differences[0].columns == [column]  # the per-column checksums agree on every other type
 
 
 SOURCE_CHANGES = {
@@ -87,6 +89,7 @@ def test_one_changed_source_value_of_any_type_is_found(extracted, column):
     found, kind, cells = only_difference(verdict)
     assert found == {"id": str(key)} and kind == "changed"
     assert [c.column for c in cells] == [column]
+    assert verdict.differences[0].columns == [column]
 
 
 def test_null_and_empty_string_and_negative_zero(extracted):

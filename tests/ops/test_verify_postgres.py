@@ -94,10 +94,12 @@ def test_one_changed_parquet_value_of_any_type_is_found(extracted, column):
     filled = [r["id"] for r in table if r[column] is not None]
     key = min([k for k in filled if k not in (2, 3)] or filled)  # not the extremes, where there is another
     with parquet_cell(out / "vt_types", "id", key, column) as (old, new):
-        key_found, kind, cells = only_difference(verify_one(cfg, TYPES))
+        verdict = verify_one(cfg, TYPES)
+        key_found, kind, cells = only_difference(verdict)
     assert key_found == {"id": str(key)} and kind == "changed", (old, new)
     assert [c.column for c in cells] == [column]
     assert cells[0].source != cells[0].parquet
+    assert verdict.differences[0].columns == [column]  # the per-column checksums agree on every other type
 
 
 def test_null_and_empty_string_are_told_apart(extracted):
@@ -141,6 +143,7 @@ def test_one_changed_source_value_of_any_type_is_found(extracted, column):
     key_found, kind, cells = only_difference(verdict)
     assert key_found == {"id": str(key)} and kind == "changed"
     assert [c.column for c in cells] == [column]
+    assert verdict.differences[0].columns == [column]
 
 
 def _restore(conn, column: str, key: int) -> None:

@@ -54,8 +54,10 @@ def test_changed_deleted_and_parquet_values_are_found(demo):
         conn.execute("UPDATE orders SET ordered_at = '2030-01-01 00:00:00.000001' WHERE id = 12345")
         conn.execute("DELETE FROM customers WHERE id = 7")
     try:
-        key, kind, cells = only_difference(verify_one(cfg, "orders"))
+        verdict = verify_one(cfg, "orders")
+        key, kind, cells = only_difference(verdict)
         assert key == {"id": "12345"} and kind == "changed" and [c.column for c in cells] == ["ordered_at"]
+        assert verdict.differences[0].columns == ["ordered_at"]  # per-column checksums (md5 on both sides)
         assert cells[0].source == "2030-01-01 00:00:00.000001"
         key, kind, _cells = only_difference(verify_one(cfg, "customers"))
         assert key == {"id": "7"} and kind == "not in the source"

@@ -36,6 +36,7 @@ class PartitionDiff:
     rows: list[RowDiff] = field(default_factory=list)
     note: str | None = None
     fetches: int = 0  # key ranges whose rows were fetched and compared (each up to 5,000 rows a side)
+    columns: list[str] = field(default_factory=list)  # whose checksums differ (named when the counts agree)
 
 
 @dataclass
@@ -97,11 +98,13 @@ def render(verdicts: list[TableVerdict], kinds: dict[str, dict[str, str]]) -> st
             lo, hi = p.key_range
             lines.append(f"  partition {p.index} ({p.predicate or 'whole table'}): source {p.source_rows:,} rows, "
                          f"parquet {p.parquet_rows:,} rows; keys in [{lo or '-inf'}, {hi or '+inf'})")
+            if p.columns:
+                lines.append(f"    columns that differ: {', '.join(p.columns)}")
             if p.note:
                 lines.append(f"    {p.note}")
             for r in p.rows:
                 key = ", ".join(f"{k}={val}" for k, val in r.key.items())
-                lines.append(f"    key {key}: {r.kind}")
+                lines.append(f"    key {key}: {r.kind}" if r.key else f"    row: {r.kind}")
                 for c in r.cells:
                     k = col_kinds.get(c.column, "string")
                     lines.append(f"      {c.column}: source {show_value(c.source, k)}, "

@@ -12,15 +12,17 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from data_extractor.errors import one_line
+from data_extractor.ops.verify.columns import differing_columns, multiset_rows
 from data_extractor.ops.verify.report import NOW_NOTE, CellDiff, PartitionDiff, RowDiff, TableVerdict
+from data_extractor.ops.verify.sums import sum_texts
 from data_extractor.source.dialects import parquet_checksum as pq_sql
-from data_extractor.source.dialects import pg_hash
 from data_extractor.source.dialects.base import ColumnInfo, Literal, TableRef
 from data_extractor.source.dialects.checksum import ChecksumSQL, kind_of
 
@@ -29,7 +31,10 @@ LEAF = 5_000  # rows fetched from each side once a segment is this small (fetchi
 FETCH_CAP = 200_000  # never fetch more rows than this for one segment
 SPLITTABLE = ("int", "decimal", "date", "timestamp", "ntz", "string")
 BATCH_ROWS = 100_000  # row texts hashed per numpy pass (PostgreSQL sources)
+PARQUET_THREADS = 2  # partitions whose Parquet side is summed at once (DuckDB threads, numpy hashing)
+MULTISET_CAP = 200_000  # rows a side of a differing partition without a key fetched for a multiset comparison
 Sums = dict[int, tuple[int, int]]
+PqSums = dict[tuple[int, int], tuple[int, int]]
 
 
 class TableCheck:
@@ -73,7 +78,16 @@ class TableCheck:
         return {int(s): (int(n), int(h or 0)) for s, n, h in self.dialect.fetch_all(conn, sql)}
 
     def _parquet_sums(self, con: Any, files: list[str], part_of: dict[str, int], cond: str | None = None,
-                      params: Sequence[Any] = (), cuts: Sequence[Any] = ()) -> dict[tuple[int, int], tuple[int, int]]:
+                      params: Sequence[Any] = (), cuts: Sequence[Any] = (), close: bool = False) -> PqSums:
+        """(count, sum of row hashes) per (partition, segment); `close` closes `con` (a thread's cursor)."""
+        try:
+            return self._parquet_sums_on(con, files, part_of, cond, params, cuts)
+        finally:
+            if close:
+                con.close()
+
+    def _parquet_sums_on(self, con: Any, files: list[str], part_of: dict[str, int], cond: str | None,
+                         params: Sequence[Any], cuts: Sequence[Any]) -> PqSums:
         if not files:
             return {}
         key = self.key.name if cuts and self.key else None
@@ -92,8 +106,8 @@ class TableCheck:
         if not self.as_of:
             verdict.notes.append(NOW_NOTE)
         if self.key is None:
-            verdict.notes.append("the table has no primary key among its columns: differing partitions are "
-                                 "named, but not their rows")
+            verdict.notes.append("the table has no primary key among its columns: a differing partition is "
+                                 f"compared as a multiset of rows when it holds at most {MULTISET_CAP:,} rows")
         elif kind_of(self.key.spark_type) not in SPLITTABLE:
             verdict.notes.append(f"the key {self.key.name} ({self.key.spark_type}) cannot be split into ranges: "
                                  "differing partitions are compared whole")
@@ -102,27 +116,69 @@ class TableCheck:
                                  "which DuckDB may order differently (a row then shows as missing on one side)")
         con = pq_sql.connect()
         try:
-            pool = ThreadPoolExecutor(max(1, min(self.threads, len(self.parts))), thread_name_prefix="dx-verify")
-            try:
-                # each partition is summed per key segment in the same scan, so a difference is narrowed to
-                # 1/FACTOR of a partition before any bisection starts
-                cuts = {i: self._cuts(con, fs, None) for i, _p, fs in self.parts}
-                futures = [(i, p, pool.submit(self._partition_sums, p, cuts[i])) for i, p, _fs in self.parts]
-                pq_sums = {i: self._parquet_sums(con, fs, {f: i for f in fs}, cuts=cuts[i])
-                           for i, _p, fs in self.parts}
-                for done, (i, pred, fut) in enumerate(futures, 1):
-                    src = fut.result()
-                    if self.progress:
-                        self.progress(done, len(self.parts))
-                    self._compare_partition(con, verdict, i, pred, src, pq_sums[i], cuts[i])
-            finally:
-                pool.shutdown(wait=True)
+            # each partition is summed per key segment in the same scan, so a difference is narrowed to
+            # 1/FACTOR of a partition before any bisection starts
+            cuts = {i: self._cuts(con, fs, None) for i, _p, fs in self.parts}
+            src_sums, pq_sums = self._first_pass(con, cuts)
+            for i, pred, _fs in self.parts:
+                self._compare_partition(con, verdict, i, pred, src_sums[i], pq_sums[i], cuts[i])
         finally:
             con.close()
         if verdict.differences:
             verdict.status = "differs"
         verdict.seconds = round(time.monotonic() - t0, 3)
         return verdict
+
+    def _first_pass(self, con: Any, cuts: dict[int, list[Any]], only: str | None = None
+                    ) -> tuple[dict[int, Sums], dict[int, PqSums]]:
+        """Every partition's per-segment sums on both sides at once: the source's on `threads` connections (a
+        partition split into contiguous runs of its segments when there are fewer partitions than connections),
+        the Parquet side's on its own threads, overlapped with the source's. `only` ("source" or "parquet", for
+        bench/bench_verify.py) computes one side."""
+        units = [(i, pred, run) for i, pred, _fs in self.parts
+                 for run in _runs(len(cuts[i]) + 1, max(1, self.threads // len(self.parts)))]
+        src: dict[int, Sums] = {i: {} for i, _p, _fs in self.parts}
+        pq: dict[int, PqSums] = {}
+        src_pool = ThreadPoolExecutor(max(1, min(self.threads, len(units))), thread_name_prefix="dx-verify-src")
+        pq_pool = ThreadPoolExecutor(max(1, min(PARQUET_THREADS, len(self.parts))), thread_name_prefix="dx-verify-pq")
+        try:
+            src_futs = [(i, src_pool.submit(self._unit_sums, pred, cuts[i], run)) for i, pred, run in units
+                        if only != "parquet"]
+            lock = threading.Lock()
+
+            def parquet(files: list[str], i: int) -> PqSums:
+                with lock:  # a DuckDB cursor per task, opened when it starts (not one per partition at once)
+                    cursor = con.cursor()
+                return self._parquet_sums(cursor, files, {f: i for f in files}, None, (), cuts[i], True)
+
+            pq_futs = [(i, pq_pool.submit(parquet, fs, i)) for i, _p, fs in self.parts if only != "source"]
+            for done, (i, _p, _fs) in enumerate(self.parts, 1):  # progress as each partition's sides are in
+                pq.update((j, fut.result()) for j, fut in pq_futs if j == i)
+                for j, fut in src_futs:
+                    if j == i:
+                        src[i].update(fut.result())
+                if self.progress:
+                    self.progress(done, len(self.parts))
+        finally:
+            src_pool.shutdown(wait=True, cancel_futures=True)
+            pq_pool.shutdown(wait=True, cancel_futures=True)
+        return src, pq
+
+    def _unit_sums(self, predicate: str | None, cuts: list[Any], run: tuple[int, int]) -> Sums:
+        """The source's sums of segments run[0] .. run[1] - 1 of a partition cut at `cuts`, numbered as in the
+        whole partition."""
+        first, end = run
+        bounds = [None, *cuts, None]
+        extra = None
+        if (first, end) != (0, len(cuts) + 1):
+            assert self.key is not None
+            extra = self.cs.range_condition(self.dialect.quote(self.key.name), bounds[first], bounds[end])
+        conn = self._connect()
+        try:
+            sums = self._source_sums(conn, predicate, extra, cuts[first: end - 1])
+        finally:
+            conn.close()
+        return {first + g: v for g, v in sums.items()}
 
     def _compare_partition(self, con: Any, verdict: TableVerdict, index: int, predicate: str | None, src: Sums,
                            pq: dict[tuple[int, int], tuple[int, int]], cuts: list[Any]) -> None:
@@ -134,24 +190,59 @@ class TableCheck:
             return
         diff = PartitionDiff(index, predicate, s_rows, p_rows, [None, None])
         verdict.differences.append(diff)
-        if self.key is None:
-            diff.note = "no primary key: the differing rows cannot be named"
-            return
-        if sum(len(d.rows) for d in verdict.differences) >= self.max_rows:
-            diff.note = "not searched: the row limit was reached"
-            return
         bounds = [None, *cuts, None]
+        seg_ranges = [(bounds[g], bounds[g + 1]) for g in differing]
         ranges: list[tuple[Any, Any]] = []
-        conn = self._connect()
-        try:
-            for g in differing:
-                rows = max(src.get(g, (0, 0))[0], pq.get((index, g), (0, 0))[0])
-                self._bisect(con, conn, diff, index, predicate, bounds[g], bounds[g + 1], rows, ranges)
-        finally:
-            conn.close()
+        # per-column checksums of the differing segments name the columns before any row is fetched; they run on
+        # their own connection and DuckDB cursor, overlapped with the bisection
+        with ThreadPoolExecutor(1, thread_name_prefix="dx-verify-cols") as pool:
+            columns = pool.submit(self._columns, con.cursor(), index, predicate, seg_ranges)
+            conn = self._connect()
+            try:
+                if self.key is None:
+                    diff.columns, seg_src, seg_pq = columns.result()
+                    self._multiset(con, conn, diff, index, predicate, max(seg_src, seg_pq), verdict)
+                elif sum(len(d.rows) for d in verdict.differences) >= self.max_rows:
+                    diff.note = "not searched: the row limit was reached"
+                else:
+                    for g in differing:
+                        rows = max(src.get(g, (0, 0))[0], pq.get((index, g), (0, 0))[0])
+                        self._bisect(con, conn, diff, index, predicate, bounds[g], bounds[g + 1], rows, ranges)
+            finally:
+                conn.close()
+            diff.columns = columns.result()[0]
         if ranges:
             los, his = [r[0] for r in ranges], [r[1] for r in ranges]
             diff.key_range = [None if None in los else str(min(los)), None if None in his else str(max(his))]
+
+    def _columns(self, cursor: Any, index: int, predicate: str | None,
+                 ranges: list[tuple[Any, Any]]) -> tuple[list[str], int, int]:
+        """`differing_columns` on a connection of its own; closes `cursor` (a DuckDB cursor of this thread)."""
+        conn = self._connect()
+        try:
+            return differing_columns(self, cursor, conn, index, predicate, ranges)
+        finally:
+            conn.close()
+            cursor.close()
+
+    def _multiset(self, con: Any, conn: Any, diff: PartitionDiff, index: int, predicate: str | None, rows: int,
+                  verdict: TableVerdict) -> None:
+        """A partition of a table without a key: its rows on one side only, when it is small enough to fetch."""
+        left = self.max_rows - sum(len(d.rows) for d in verdict.differences)
+        if rows > MULTISET_CAP:
+            diff.note = (f"no primary key and {rows:,} rows, more than the {MULTISET_CAP:,} compared as a multiset: "
+                         "the differing rows are not named")
+            return
+        if left <= 0:
+            diff.note = "not searched: the row limit was reached"
+            return
+        diff.fetches += 1
+        src_rows = self.dialect.fetch_all(
+            conn, self.cs.rows_sql(self.ref, self.columns, [self.where, predicate], self.as_of))
+        files = self._files(index)
+        pq_rows = con.execute(pq_sql.rows_sql(files, self.pairs)).fetchall() if files else []
+        diff.rows.extend(multiset_rows(self, src_rows, pq_rows, left))
+        diff.note = "no primary key: rows compared as a multiset (a changed row shows as one row on each side)"
 
     def _cuts(self, con: Any, files: list[str], lo: Any, hi: Any = None, rows: int | None = None) -> list[Any]:
         """Up to FACTOR - 1 cut points of the key inside [lo, hi), at the Parquet side's quantiles."""
@@ -165,13 +256,6 @@ class TableCheck:
         found = rows[0][0] if rows else None
         return sorted({c for c in (found or []) if c is not None and (lo is None or c > lo)
                        and (hi is None or c < hi)})
-
-    def _partition_sums(self, predicate: str | None, cuts: list[Any]) -> Sums:
-        conn = self._connect()
-        try:
-            return self._source_sums(conn, predicate, None, cuts)
-        finally:
-            conn.close()
 
     # ------------------------------------------------------------ bisection
     def _files(self, index: int) -> list[str]:
@@ -283,33 +367,16 @@ class TableCheck:
         return out
 
 
-def sum_texts(batches: Any) -> dict[tuple[int, int], tuple[int, int]]:
-    """(count, exact sum of PostgreSQL text hashes) per (partition, segment), from batches of (part, seg, text)."""
-    import numpy as np
-
-    out: dict[tuple[int, int], list[int]] = {}
-    for batch in batches:
-        if not batch.num_rows:
-            continue
-        hashes = pg_hash.string_hashes(batch.column(2))
-        groups = batch.column(0).to_numpy().astype(np.int64) * 1_000_003 + batch.column(1).to_numpy()
-        ids, inverse = np.unique(groups, return_inverse=True)
-        # exact int64 sums of the high and low 32 bits (no overflow below 2^31 rows), joined in Python ints
-        high = np.zeros(len(ids), np.int64)
-        low = np.zeros(len(ids), np.int64)
-        np.add.at(high, inverse, hashes >> 32)
-        np.add.at(low, inverse, hashes & 0xFFFFFFFF)
-        counts = np.bincount(inverse, minlength=len(ids))
-        for g, n, hi, lo in zip(ids.tolist(), counts.tolist(), high.tolist(), low.tolist(), strict=True):
-            acc = out.setdefault((g // 1_000_003, g % 1_000_003), [0, 0])
-            acc[0] += n
-            acc[1] += (hi << 32) + lo
-    return {k: (v[0], v[1]) for k, v in out.items()}
-
-
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
 def failed(label: str, folder: str, exc: BaseException) -> TableVerdict:
     return TableVerdict(label, folder, "failed", error=one_line(exc))
+
+
+def _runs(segments: int, n: int) -> list[tuple[int, int]]:
+    """`segments` split into up to `n` contiguous runs [first, end) of about equal length."""
+    n = max(1, min(n, segments))
+    edges = [round(k * segments / n) for k in range(n + 1)]
+    return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if b > a]

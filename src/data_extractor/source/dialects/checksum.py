@@ -114,7 +114,7 @@ class ChecksumSQL:
             parts.append(f"COALESCE({self.field(c)}, {null})")
         return self.concat(parts)
 
-    def segment_expr(self, key: str, cuts: Sequence[Literal]) -> str:
+    def segment_expr(self, key: str, cuts: Sequence[Literal], column: ColumnInfo | None = None) -> str:
         """0 for rows below the first cut, i for rows in [cut i-1, cut i), len(cuts) above the last."""
         if not cuts:
             return "0"
@@ -133,12 +133,27 @@ class ChecksumSQL:
                      as_of: str | None = None, key: ColumnInfo | None = None,
                      cuts: Sequence[Literal] = ()) -> str:
         """Rows of (segment, count, sum of row hashes): one segment, or one per cut of `key`'s range."""
-        seg = self.segment_expr(self.dialect.quote(key.name), cuts) if key is not None else "0"
+        seg = self.segment_expr(self.dialect.quote(key.name), cuts, key) if key is not None else "0"
         inner = (f"SELECT {seg} AS dx_seg, {self.hash_int(self.row_text(columns))} AS dx_h "
                  f"FROM {self.table_sql(table, where, as_of)}")
         count = self.dialect.count_function
         return (f"SELECT dx_seg, {count}(*), {self.sum_function}(dx_h) FROM ({inner}) dx_s "
                 f"GROUP BY dx_seg")
+
+    def column_texts(self, columns: Sequence[ColumnInfo], key: Sequence[ColumnInfo] = ()) -> list[str]:
+        """Per column, the text its checksum hashes: the key's texts, then the column's (NULL as `\\N`), joined
+        by `|`, so a value moved to another row changes the sums."""
+        null = self.text_literal(NULL_TEXT)
+        prefix: list[str] = []
+        for k in key:
+            prefix += [f"COALESCE({self.field(k)}, {null})", self.text_literal("|")]
+        return [self.concat([*prefix, f"COALESCE({self.field(c)}, {null})"]) for c in columns]
+
+    def columns_sql(self, table: TableRef, columns: Sequence[ColumnInfo], where: Sequence[str | None],
+                    as_of: str | None = None, key: Sequence[ColumnInfo] = ()) -> str:
+        """One row: the count, then per column the sum of the hashes of its `column_texts`."""
+        sums = ", ".join(f"{self.sum_function}({self.hash_int(t)})" for t in self.column_texts(columns, key))
+        return f"SELECT {self.dialect.count_function}(*), {sums} FROM {self.table_sql(table, where, as_of)}"
 
     def rows_sql(self, table: TableRef, columns: Sequence[ColumnInfo], where: Sequence[str | None],
                  as_of: str | None = None) -> str:

@@ -45,16 +45,20 @@ _TAIL_MASKS = np.array([0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF], dtype=np.uint32)
 
 
 class _Words:
-    """Little-endian 32-bit words at any byte offset of `data`: four copies shifted by 0-3 bytes, one take each."""
+    """Little-endian 32-bit words at any byte offset of `data`: unaligned views with a one-byte stride (no copy
+    of the data), gathered by fancy indexing."""
 
     def __init__(self, data: Any) -> None:
         padded = np.concatenate([data, np.zeros(24, dtype=np.uint8)])
-        self.m = len(padded) // 4 - 1
-        self.flat = np.concatenate([np.frombuffer(padded[k: k + 4 * self.m].tobytes(), dtype="<u4")
-                                    for k in range(4)])
+        self.view = np.ndarray((len(padded) - 3,), dtype="<u4", buffer=padded, strides=(1,))
+        self.triples = np.ndarray((len(padded) - 11, 3), dtype="<u4", buffer=padded, strides=(1, 4))
 
     def at(self, pos: Any) -> Any:
-        return np.take(self.flat, (pos & 3) * self.m + (pos >> 2))
+        return self.view[pos]
+
+    def three(self, pos: Any) -> Any:
+        """The words at pos, pos + 4 and pos + 8, as columns (one gather of 12 bytes a row)."""
+        return self.triples[pos]
 
 
 def hash_many(data: Any, offsets: Any) -> Any:
@@ -81,9 +85,10 @@ def hash_many(data: Any, offsets: Any) -> Any:
             k = int(np.searchsorted(descending, -j, side="left"))  # rows with more than j blocks
             p = st[:k] + 12 * j
             x, y, z = a[:k], b[:k], c[:k]
-            x += words.at(p)
-            y += words.at(p + 4)
-            z += words.at(p + 8)
+            w = words.three(p)
+            x += w[:, 0]
+            y += w[:, 1]
+            z += w[:, 2]
             _mix(x, y, z)
         rest = ln - 12 * blocks
         p = st + 12 * blocks
