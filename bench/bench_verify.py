@@ -36,7 +36,7 @@ def sides(ex: Extractor, root: str) -> dict[str, float]:
     """Seconds of the first pass's parts on their own: the key's quantiles, the source side (its connections in
     parallel), the Parquet side (its threads in parallel), and both overlapped as verify runs them."""
     [pub] = [p for p in published(root) if p.table == "public.bench"]
-    manifest = read_manifest(pub.path)
+    manifest = read_manifest(pub)
     check = TableCheck("public.bench", pub.path, manifest, data_files(pub.path, manifest), ex.dialect,
                        checksum_for(ex.dialect), ["id"], threads=ex.config.defaults.parallel_tables)
     con = pq_sql.connect()
