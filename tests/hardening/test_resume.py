@@ -25,6 +25,7 @@ from data_extractor import Extractor
 from data_extractor.config.models import ENV_PREFIX
 from data_extractor.output import resume
 from data_extractor.output.publish import TableOutput
+from data_extractor.run import events as ev
 
 pytestmark = pytest.mark.spark
 ROWS = 2_000_000
@@ -125,8 +126,12 @@ def test_a_failed_table_keeps_its_finished_partitions_for_the_next_run(pg, big, 
     assert not first.ok and first.tables[0].status == "failed"
     kept = list(out.glob(f"_data_extractor/partial/{KEY}/_done/*.json"))
     assert len(kept) >= 2
-    second = Extractor(cfg(pg, out)).run()
+    progress = []
+    second = Extractor(cfg(pg, out)).run(on_event=lambda e: progress.append(e) if isinstance(e, ev.TableProgress)
+                                         else None)
     assert second.ok and second.tables[0].partitions_reused == len(kept), second.to_dict()
+    # taken over: counted done from the first progress event on
+    assert progress and all(p.partitions_done >= len(kept) and p.partitions_total == 8 for p in progress)
     assert_exact(out / "public" / "rs_big")
 
 

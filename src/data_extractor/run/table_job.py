@@ -76,8 +76,8 @@ class TableJob:
         """Progress now; rows are the given count, else what the tasks report, else estimated from tasks done."""
         elapsed = time.monotonic() - (self.started or time.monotonic())
         reused = len(self.taken.reused)
-        if total and reused and total < self.partitions:  # Spark counts only the tasks this run started
-            done, total = done + reused, total + reused
+        if reused and total < self.partitions:  # Spark counts only the tasks this run started (none yet: 0)
+            done, total = done + reused, total + reused if total else self.partitions
         total = total or self.partitions
         if rows is None and self.streamed is not None:
             rows = self.streamed()
