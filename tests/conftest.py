@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+# A warm daemon the developer started must not take the tests' CLI runs (tests/test_daemon.py starts its own).
+os.environ["DATA_EXTRACTOR_DAEMON_DIR"] = os.path.join(tempfile.gettempdir(), f"dx-tests-no-daemon-{os.getpid()}")
 
 from pgserver import PgServer  # noqa: E402
 from s3server import S3Server  # noqa: E402

@@ -191,7 +191,7 @@ def test_a_run_killed_before_its_commit_leaves_the_previous_version_readable(pg,
     before = lake.version_key()
     # the second run's partition holding id 1500 sleeps: the others write their files, then the run dies
     pg_conn.execute(f"UPDATE {name} SET v = 'second run' WHERE id <= 10")
-    slow = {**table, "where": "id <> 1500 OR (SELECT true FROM pg_sleep(30))"}
+    slow = {**table, "where": "id <> 1500 OR (SELECT true FROM pg_sleep(12))"}
     path = tmp_path / "slow.yaml"
     path.write_text(yaml.safe_dump(cfg(pg, tmp_path, [slow], fmt)))
     proc = subprocess.Popen([sys.executable, "-m", "data_extractor", "run", "-c", str(path)],

@@ -177,7 +177,7 @@ def test_a_cli_run_to_s3_killed_before_its_commit_leaves_the_previous_version(pg
 
     # the second run's partition holding id 1500 sleeps: the others upload their files, then the run dies
     pg_conn.execute(f"UPDATE {name} SET v = 'second run' WHERE id <= 10")
-    slow = cfg(pg, s3, bucket, tmp_path, [{**table, "where": "id <> 1500 OR (SELECT true FROM pg_sleep(30))"}], fmt)
+    slow = cfg(pg, s3, bucket, tmp_path, [{**table, "where": "id <> 1500 OR (SELECT true FROM pg_sleep(12))"}], fmt)
     proc = subprocess.Popen(cli(tmp_path, slow, "slow"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     deadline = time.time() + 120
