@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -110,17 +111,25 @@ def test_a_run_killed_after_some_partitions_is_resumed_reading_only_the_others(p
 def test_a_failed_table_keeps_its_finished_partitions_for_the_next_run(pg, big, tmp_path, spark):
     out = tmp_path / "out"
     terminated: list[int] = []
+    stop = threading.Event()
 
-    def on_event(e) -> None:  # once two partitions are done, end one reader's connection: no retries left
-        if terminated or len(done_records(out)) < 2:
-            return
+    def terminate_after_two() -> None:  # once two partitions are done, end one reader's connection: no retries left
         with pg.admin() as admin:
-            row = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                "WHERE query LIKE 'COPY%%' AND state = 'active' LIMIT 1").fetchone()
-            if row and row[0]:
-                terminated.append(1)
+            while not stop.is_set() and not terminated:
+                if len(done_records(out)) >= 2:
+                    row = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                        "WHERE query LIKE 'COPY%%' AND state = 'active' LIMIT 1").fetchone()
+                    if row and row[0]:
+                        terminated.append(1)
+                time.sleep(0.01)
 
-    first = Extractor(cfg(pg, out)).run(on_event=on_event)
+    watcher = threading.Thread(target=terminate_after_two, daemon=True)
+    watcher.start()
+    try:
+        first = Extractor(cfg(pg, out)).run()
+    finally:
+        stop.set()
+        watcher.join(10)
     if not terminated:
         pytest.skip("every partition finished before a reader could be terminated")
     assert not first.ok and first.tables[0].status == "failed"
