@@ -86,3 +86,13 @@ def test_doctor_reports_the_spark_version_and_what_it_enables(healthy, tmp_path)
     spark4 = int(pyspark.__version__.split(".")[0]) >= 4  # the Python Data Source API came with Spark 4.0
     assert ("Python Data Source API: yes" if spark4 else "Python Data Source API: no, reader python with "
             "writer spark feeds Arrow batches to Spark's writer through mapInArrow instead") in line
+
+
+@pytest.mark.parametrize(("version", "ok"), [("1.8.0", True), ("1.9.0", False), ("1.13.0", False), ("1.14.0", True)])
+def test_doctor_names_a_reader_driver_measured_slow(monkeypatch, version, ok):
+    from data_extractor.source.dialects import pg_driver
+
+    monkeypatch.setattr(pg_driver.metadata, "version", lambda name: version)
+    check = pg_driver.driver_check()
+    assert check.ok is ok and version in check.detail
+    assert ok or "<1.9" in (check.fix or "")

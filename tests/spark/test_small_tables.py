@@ -110,3 +110,24 @@ def test_the_pool_key_keeps_credentials_apart_and_out_of_sight(pg):
     b = get_dialect(SourceConfig(**{**pg.source(), "password": "secret-two"}))
     assert reader_pool.source_key(a) != reader_pool.source_key(b)
     assert "secret-one" not in reader_pool.source_key(a)
+
+
+def test_a_connection_the_server_ended_is_found_without_a_query(pg, pg_conn):
+    """ADBC PostgreSQL before 1.11 aborts the process on a query over such a connection (arrow-adbc#3878): the
+    pool must tell from the socket alone, and never pool a connection whose socket it does not know."""
+    dialect = get_dialect(SourceConfig(**pg.source()))
+    conn = reader_pool.connect(dialect)
+    try:
+        assert conn in reader_pool._sockets and reader_pool._quiet(conn)
+        pid = dialect.fetch_one(conn, "SELECT pg_backend_pid()")[0]
+        assert reader_pool._quiet(conn)  # a finished query leaves nothing unread
+        pg_conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        deadline = time.monotonic() + 10
+        while reader_pool._quiet(conn) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not reader_pool._quiet(conn)
+    finally:
+        reader_pool.close(conn)
+    unknown = dialect.connect_reader()  # opened without noting its socket: read once, never pooled
+    reader_pool.give_back(dialect, unknown)
+    assert reader_pool.take(dialect) is None

@@ -56,7 +56,7 @@ def read_partition(spec: ReadSpec, index: int, connect_retries: int | None = Non
     attempt = 0
     while conn is None:
         try:
-            conn = spec.dialect.connect_reader()
+            conn = reader_pool.connect(spec.dialect)
         except Exception:
             attempt += 1
             if attempt > retries:
