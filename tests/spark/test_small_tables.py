@@ -87,6 +87,12 @@ def test_a_finished_read_leaves_its_connection_for_the_next_and_a_dead_one_is_re
     assert sum(b.num_rows for b in read_partition(spec, 0)) == 500
     assert backend_pids(pg_conn) - before == kept  # the same backend served the second read
     pg_conn.execute("SELECT pg_terminate_backend(%s)", (next(iter(kept)),))
+    # pg_terminate_backend returns before the backend has closed its socket: wait until the pooled one shows it
+    # (a query sent in between would meet a session still ending, which the socket check cannot see yet)
+    pooled = [c for stack in reader_pool._idle.values() for c, _ in stack]
+    deadline = time.monotonic() + 10
+    while any(reader_pool._quiet(c) for c in pooled) and time.monotonic() < deadline:
+        time.sleep(0.05)
     batches = list(read_partition(spec, 0))  # the dead connection fails its check and a new one reads
     assert sum(b.num_rows for b in batches) == 500 and batches[0].schema == schema
     reader_pool.drain()
