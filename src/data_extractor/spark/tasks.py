@@ -56,7 +56,7 @@ def read_partition(spec: ReadSpec, index: int, connect_retries: int | None = Non
     attempt = 0
     while conn is None:
         try:
-            conn = reader_pool.connect(spec.dialect)
+            conn = reader_pool.connect(spec.dialect) if reusable else spec.dialect.connect_reader()
         except Exception:
             attempt += 1
             if attempt > retries:

@@ -1,10 +1,15 @@
-"""Which ADBC PostgreSQL driver reads the rows, and whether it is one measured to waste CPU or to crash."""
+"""The ADBC PostgreSQL driver: whether the installed one is measured to waste CPU, and its errors made plain."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib import metadata
+from typing import TYPE_CHECKING
 
 from data_extractor.source.dialects.checks import Check
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 PACKAGE = "adbc-driver-postgresql"
 FIX = f"pip install '{PACKAGE}<1.9' (1.8 is the newest well-built release measured)"
@@ -27,3 +32,21 @@ def driver_check() -> Check:
         return Check("reader driver", False, f"{PACKAGE} {version}: an unoptimized build, decoding rows with "
                      "about 3x the CPU of 1.8", FIX)
     return Check("reader driver", True, f"{PACKAGE} {version}")
+
+
+def session_kept(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """The stream's batches; a session the server ended mid-read (FATAL, or the connection lost) is raised as a
+    ConnectionError, which the partition's retry reads again, not as the ArrowInvalid (a ValueError: bad data,
+    never retried) that ADBC 1.8 raises for it."""
+    import pyarrow as pa
+
+    try:
+        yield from batches
+    except pa.ArrowInvalid as exc:
+        text = str(exc)
+        if "[libpq]" in text and any(s in text for s in _SESSION_ENDED):
+            raise ConnectionError(text.strip().splitlines()[0]) from None
+        raise
+
+
+_SESSION_ENDED = ("FATAL:", "server closed the connection", "could not receive data", "no connection to the server")

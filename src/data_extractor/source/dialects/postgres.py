@@ -17,7 +17,7 @@ from data_extractor.source.dialects.base import (
     TableRef,
     explain_connect_error,
 )
-from data_extractor.source.dialects.pg_driver import driver_check
+from data_extractor.source.dialects.pg_driver import driver_check, session_kept
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -357,7 +357,7 @@ class PostgresDialect(Dialect):
         cur = conn.cursor()
         try:
             cur.execute(sql)
-            yield from (_no_infinity(cast_batch(batch, schema)) for batch in _session_kept(cur.fetch_record_batch()))
+            yield from (_no_infinity(cast_batch(batch, schema)) for batch in session_kept(cur.fetch_record_batch()))
         finally:
             cur.close()
 
@@ -371,24 +371,6 @@ class PostgresDialect(Dialect):
             raise SourceError(explain_connect_error(self.describe(), exc, _HINTS)) from None
         _jit_off(conn)
         return conn
-
-
-def _session_kept(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """The stream's batches; a session the server ended mid-read (FATAL, or the connection lost) is raised as a
-    ConnectionError, which the partition's retry reads again, not as the ArrowInvalid (a ValueError: bad data,
-    never retried) that ADBC 1.8 raises for it."""
-    import pyarrow as pa
-
-    try:
-        yield from batches
-    except pa.ArrowInvalid as exc:
-        text = str(exc)
-        if "[libpq]" in text and any(s in text for s in _SESSION_ENDED):
-            raise ConnectionError(text.strip().splitlines()[0]) from None
-        raise
-
-
-_SESSION_ENDED = ("FATAL:", "server closed the connection", "could not receive data", "no connection to the server")
 
 
 def _jit_off(conn: Any) -> None:
